@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/emulator"
+	"github.com/itchyny/gojq"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Users every script starts with. Bootstrap tokens are what the config
+// file holds; tokens created during a script are "issued" values.
+var scriptUsers = []emulator.User{
+	{Name: "alice", Token: "dapiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Admin: true},
+	{Name: "bob", Token: "dapibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+}
+
+type serverKey struct{}
+
+// setupScript starts an emulator for the script and points a throwaway
+// HOME at it, with this ~/.databrickscfg:
+//
+//	[DEFAULT]    alice, on the emulator
+//	[bob]        bob
+//	[acme.prod]  bob again, under a dotted name
+func setupScript(env *testscript.Env) error {
+	srv, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { srv.Close() })
+	env.Values[serverKey{}] = srv
+
+	home := filepath.Join(env.WorkDir, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".config"), 0o700); err != nil {
+		return err
+	}
+	cfg := fmt.Sprintf("[DEFAULT]\nhost = %[1]s\ntoken = %[2]s\n\n[bob]\nhost = %[1]s\ntoken = %[3]s\n\n[acme.prod]\nhost = %[1]s\ntoken = %[3]s\n",
+		srv.URL, scriptUsers[0].Token, scriptUsers[1].Token)
+	if err := os.WriteFile(filepath.Join(home, ".databrickscfg"), []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	env.Setenv("HOME", home)
+	env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	env.Setenv("EMULATOR_URL", srv.URL)
+	env.Setenv("ALICE_TOKEN", scriptUsers[0].Token)
+	env.Setenv("BOB_TOKEN", scriptUsers[1].Token)
+	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+	return nil
+}
+
+func server(ts *testscript.TestScript) *emulator.Server {
+	return ts.Value(serverKey{}).(*emulator.Server)
+}
+
+func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
+	return map[string]func(*testscript.TestScript, bool, []string){
+		"dbtok":    cmdDbtok,
+		"status":   cmdStatus,
+		"emu":      cmdEmu,
+		"filemode": cmdFilemode,
+		"jq":       cmdJq,
+		"envsubst": cmdEnvsubst,
+		"elapsed":  cmdElapsed,
+	}
+}
+
+// cmdDbtok runs the dbtok binary, records its exit code for `status` and
+// $EXIT, and fails the script if the run leaked a secret or crashed.
+//
+//	dbtok args...   /   ! dbtok args...
+func cmdDbtok(ts *testscript.TestScript, neg bool, args []string) {
+	start := time.Now()
+	err := ts.Exec("dbtok", args...)
+	ts.Setenv("ELAPSED_MS", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+	code := 0
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("cannot run dbtok: %v", err)
+	}
+	ts.Setenv("EXIT", strconv.Itoa(code))
+	checkHygiene(ts, args)
+	switch {
+	case neg && code == 0:
+		ts.Fatalf("dbtok %s: unexpected success", strings.Join(args, " "))
+	case !neg && code != 0:
+		ts.Fatalf("dbtok %s: exit %d", strings.Join(args, " "), code)
+	}
+}
+
+// checkHygiene enforces what dbtok promises on every run: no token value it
+// issued on stderr or in any file except the one named by --out, no temp
+// files left behind, no Go stack traces, no panics.
+func checkHygiene(ts *testscript.TestScript, args []string) {
+	stderr := ts.ReadFile("stderr")
+	for _, bad := range []string{"panic:", "goroutine ", "runtime error"} {
+		if strings.Contains(stderr, bad) {
+			ts.Fatalf("stderr shows a crash (%q)", bad)
+		}
+	}
+	secrets := issuedSecrets(ts)
+	for _, v := range secrets {
+		if strings.Contains(stderr, v) {
+			ts.Fatalf("a token value leaked to stderr")
+		}
+	}
+	allowed := map[string]bool{}
+	for i, a := range args {
+		if a == "--out" && i+1 < len(args) {
+			allowed[ts.MkAbs(args[i+1])] = true
+		}
+		if v, ok := strings.CutPrefix(a, "--out="); ok {
+			allowed[ts.MkAbs(v)] = true
+		}
+	}
+	root := ts.Getenv("WORK")
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if strings.Contains(d.Name(), ".dbtok-") {
+			ts.Fatalf("temp file left behind: %s", path)
+		}
+		// Scripts keep a token they meant to keep in *.secret files.
+		if allowed[path] || strings.HasSuffix(path, ".secret") || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, v := range secrets {
+			if strings.Contains(string(b), v) {
+				ts.Fatalf("a token value leaked into %s", path)
+			}
+		}
+		return nil
+	})
+}
+
+// issuedSecrets are the values the emulator created during the script
+// (bootstrap tokens live in the config file by design).
+func issuedSecrets(ts *testscript.TestScript) []string {
+	boot := map[string]bool{}
+	for _, u := range scriptUsers {
+		boot[u.Token] = true
+	}
+	var out []string
+	for _, v := range server(ts).IssuedValues() {
+		if !boot[v] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// status N: the last dbtok run exited with N.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: status CODE")
+	}
+	got := ts.Getenv("EXIT")
+	if (got == args[0]) == neg {
+		ts.Fatalf("exit code %s, want %s%s", got, map[bool]string{true: "not ", false: ""}[neg], args[0])
+	}
+}
+
+// elapsed MAX: the last dbtok run took at most MAX (a duration). This
+// guards against hangs (a 5-minute retry loop), not speed: speed belongs
+// in `make bench`.
+func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
+	max, err := time.ParseDuration(args[0])
+	if err != nil || len(args) != 1 {
+		ts.Fatalf("usage: elapsed MAX")
+	}
+	ms, _ := strconv.ParseInt(ts.Getenv("ELAPSED_MS"), 10, 64)
+	if time.Duration(ms)*time.Millisecond > max {
+		ts.Fatalf("dbtok took %dms, more than %s", ms, max)
+	}
+}
+
+// emu talks to the script's emulator:
+//
+//	emu tokens USER N                 USER holds N live tokens
+//	emu has USER COMMENT              USER holds a live token with COMMENT
+//	emu fault key=value...            inject a fault (method path status count kind after retry-after delay)
+//	emu clear-faults
+//	emu advance DURATION              move the server's clock
+//	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR
+//	emu requests METHOD PATH N        the server saw N such requests
+//	emu body PATH FILE                the body of the last request to PATH, into FILE
+//	emu state FILE                    every token (no values) as JSON, into FILE
+func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: emu SUBCOMMAND ...")
+	}
+	srv := server(ts)
+	switch args[0] {
+	case "tokens":
+		want, _ := strconv.Atoi(args[2])
+		got := len(srv.Tokens(args[1]))
+		if (got == want) == neg {
+			ts.Fatalf("%s holds %d live tokens, want %d", args[1], got, want)
+		}
+	case "has":
+		found := false
+		for _, t := range srv.Tokens(args[1]) {
+			found = found || t.Comment == args[2]
+		}
+		if found == neg {
+			ts.Fatalf("%s live token with comment %q: found=%v", args[1], args[2], found)
+		}
+	case "fault":
+		srv.AddFault(parseFault(ts, args[1:]))
+	case "clear-faults":
+		srv.ClearFaults()
+	case "advance":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		srv.Advance(d)
+	case "seed":
+		age, err := time.ParseDuration(args[3])
+		ts.Check(err)
+		life, err := time.ParseDuration(args[4])
+		ts.Check(err)
+		info, _, err := srv.Seed(args[1], args[2], srv.Now().Add(-age), life)
+		ts.Check(err)
+		ts.Setenv(args[5], info.TokenID)
+	case "requests":
+		want, _ := strconv.Atoi(args[3])
+		got := 0
+		for _, r := range srv.Requests() {
+			if r.Method == args[1] && r.Path == args[2] {
+				got++
+			}
+		}
+		if (got == want) == neg {
+			ts.Fatalf("%d %s %s requests, want %d", got, args[1], args[2], want)
+		}
+	case "body":
+		body := ""
+		for _, r := range srv.Requests() {
+			if r.Path == args[1] {
+				body = r.Body
+			}
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
+	case "state":
+		b, err := json.MarshalIndent(srv.AllTokens(), "", "  ")
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o600))
+	default:
+		ts.Fatalf("unknown emu subcommand %q", args[0])
+	}
+}
+
+func parseFault(ts *testscript.TestScript, args []string) emulator.Fault {
+	var f emulator.Fault
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("fault argument %q is not key=value", kv)
+		}
+		var err error
+		switch k {
+		case "method":
+			f.Method = v
+		case "path":
+			f.Path = v
+		case "status":
+			f.Status, err = strconv.Atoi(v)
+		case "count":
+			f.Count, err = strconv.Atoi(v)
+		case "kind":
+			f.Kind = v
+		case "after":
+			f.After = v == "true"
+		case "retry-after":
+			f.RetryAfter, err = strconv.Atoi(v)
+		case "delay":
+			f.Delay, err = time.ParseDuration(v)
+		case "body":
+			f.Body = v
+		default:
+			ts.Fatalf("unknown fault key %q", k)
+		}
+		ts.Check(err)
+	}
+	return f
+}
+
+// filemode FILE MODE: FILE has permission bits MODE (octal).
+func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
+	st, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	if (uint64(st.Mode().Perm()) == want) == neg {
+		ts.Fatalf("%s has mode %o, want %o", args[0], st.Mode().Perm(), want)
+	}
+}
+
+// jq EXPR [FILE]: EXPR, applied to the last stdout (or FILE), yields true.
+func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
+	src := ts.ReadFile("stdout")
+	if len(args) == 2 {
+		src = ts.ReadFile(args[1])
+	}
+	var input any
+	if err := json.Unmarshal([]byte(src), &input); err != nil {
+		ts.Fatalf("not JSON: %v\n%s", err, src)
+	}
+	q, err := gojq.Parse(args[0])
+	ts.Check(err)
+	iter := q.RunWithContext(context.Background(), input)
+	v, ok := iter.Next()
+	if !ok {
+		ts.Fatalf("jq %s: no result", args[0])
+	}
+	if e, isErr := v.(error); isErr {
+		ts.Fatalf("jq %s: %v", args[0], e)
+	}
+	if (v == true) == neg {
+		ts.Fatalf("jq %s = %v", args[0], v)
+	}
+}
+
+// envsubst FILE: expand $VARS in FILE in place, to write configs that
+// point at the script's emulator.
+func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, []byte(os.Expand(string(b), ts.Getenv)), 0o600))
+}

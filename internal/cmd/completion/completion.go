@@ -1,0 +1,50 @@
+// Package completion implements `dbtok completion SHELL`.
+package completion
+
+import (
+	"github.com/MakeNowJust/heredoc"
+	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Shells lists the supported shells, in the order help shows them.
+var Shells = []string{"bash", "zsh", "fish", "powershell"}
+
+func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion SHELL",
+		Short: "Print the shell completion script",
+		Long: heredoc.Doc(`
+			Print a completion script for bash, zsh, fish or PowerShell.
+
+			Completion covers commands and flags, profile names for --profile
+			(read from your config file), token IDs for revoke (fetched from
+			the workspace, with their comments), and --output formats.
+			Release archives and packages ship these scripts in completions/.
+		`),
+		Example: cmdutil.Examples(heredoc.Doc(`
+			# bash: current shell, then permanently
+			$ source <(dbtok completion bash)
+			$ dbtok completion bash > ~/.local/share/bash-completion/completions/dbtok
+
+			# zsh (a folder on your $fpath)
+			$ dbtok completion zsh > "${fpath[1]}/_dbtok"
+
+			# fish
+			$ dbtok completion fish > ~/.config/fish/completions/dbtok.fish
+
+			# PowerShell
+			PS> dbtok completion powershell | Out-String | Invoke-Expression
+		`)),
+		ValidArgs: Shells,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.FlagErrorf("name one shell: bash, zsh, fish or powershell")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return Generate(cmd.Root(), args[0], f.IOStreams.Out)
+		},
+	}
+}

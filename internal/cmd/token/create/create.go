@@ -1,0 +1,227 @@
+// Package create implements `dbtok token create`: mint a PAT and deliver its
+// value to stdout or to a file, and nowhere else.
+package create
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/dbtok/dbtok/internal/cmd/token/shared"
+	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/lifetime"
+	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/redact"
+	"github.com/dbtok/dbtok/internal/secretfile"
+	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/workspace"
+	"github.com/spf13/cobra"
+)
+
+type Options struct {
+	IO           *iostreams.IOStreams
+	Workspace    func() (*workspace.Workspace, error)
+	OutputFormat func() (output.Format, error)
+	Timeout      func() (time.Duration, error)
+	Now          func() time.Time
+
+	Lifetime        string
+	LifetimeSeconds int64 // parsed from Lifetime; 0 = workspace default
+	Comment         string
+	Out             string
+	Force           bool
+}
+
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:           f.IOStreams,
+		Workspace:    f.Workspace,
+		OutputFormat: f.OutputFormat,
+		Timeout:      f.Timeout,
+		Now:          f.Now,
+	}
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a personal access token",
+		Long: heredoc.Doc(`
+			Create a personal access token in the selected workspace.
+
+			The token's value is shown once: it goes to stdout, or with --out to
+			a file created with mode 0600, and nowhere else. Without --lifetime
+			the workspace's default lifetime applies.
+		`),
+		Example: cmdutil.Examples(heredoc.Doc(`
+			# a token for CI that expires in 100 days
+			$ dbtok create --lifetime 100d --comment ci
+
+			# just the value, for a script
+			$ dbtok create --lifetime 2w --comment deploy -o json | jq -r .token_value
+
+			# straight into a file, never on screen
+			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
+		`)),
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("lifetime") {
+				secs, err := lifetime.Parse(opts.Lifetime)
+				if err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+				opts.LifetimeSeconds = secs
+			}
+			if opts.Force && opts.Out == "" {
+				return cmdutil.FlagErrorf("--force only applies with --out")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return createRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Lifetime, "lifetime", "", "token lifetime `DURATION`, e.g. 100d, 2w, 36h or 1w2d (default: the workspace's default)")
+	cmd.Flags().StringVar(&opts.Comment, "comment", "", "a `TEXT` stored with the token to tell it apart in dbtok list")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "write the token value to `FILE` (mode 0600) instead of stdout")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "with --out, replace FILE if it exists")
+	_ = cmd.RegisterFlagCompletionFunc("lifetime", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"1d", "7d", "30d", "90d", "100d", "180d", "365d"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
+	return cmd
+}
+
+func createRun(ctx context.Context, opts *Options) error {
+	format, err := opts.OutputFormat()
+	if err != nil {
+		return err
+	}
+	timeout, err := opts.Timeout()
+	if err != nil {
+		return err
+	}
+
+	// Reserve the output file before the token exists: a token must never
+	// be created that cannot be delivered.
+	var pending *secretfile.Pending
+	if opts.Out != "" {
+		abs, err := filepath.Abs(opts.Out)
+		if err != nil {
+			return cmdutil.FlagErrorf("--out %s: %v", opts.Out, err)
+		}
+		pending, err = secretfile.Prepare(abs, opts.Force)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		defer pending.Abort()
+	}
+
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	started := opts.Now()
+	created, err := ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
+	if err != nil {
+		return createFailed(ws, err, timeout, opts.Comment, started)
+	}
+	value := created.Value.Reveal()
+	redact.Add(value)
+
+	var out bytes.Buffer
+	if pending != nil {
+		if err := pending.Commit([]byte(value + "\n")); err != nil {
+			return undo(ws, created.Token, timeout, fmt.Errorf("cannot write the token to %s: %w", pending.Path(), err))
+		}
+		err = render(&out, opts, format, created, pending.Path())
+	} else {
+		err = render(&out, opts, format, created, "")
+	}
+	if err != nil {
+		return undo(ws, created.Token, timeout, err)
+	}
+	if _, err := opts.IO.Out.Write(out.Bytes()); err != nil {
+		if pending != nil {
+			// The value is safe in the file; only the summary was lost.
+			return fmt.Errorf("token %s was written to %s, but stdout failed: %w", created.Token.ID, pending.Path(), err)
+		}
+		return undo(ws, created.Token, timeout, fmt.Errorf("cannot print the token: %w", err))
+	}
+	if format == output.Table && opts.IO.IsStdoutTTY() && pending == nil {
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.ColorScheme().Yellow("!")+" Copy the token now: it cannot be shown again.")
+	}
+	return nil
+}
+
+// createFailed explains a failed create. When the request reached the
+// server and no clear rejection came back, the token may exist: say so and
+// say how to find it, rather than let it live on unnoticed.
+func createFailed(ws *workspace.Workspace, err error, timeout time.Duration, comment string, started time.Time) error {
+	wrapped := cmdutil.APIError("create a token", ws, err, timeout)
+	var te *tokens.Error
+	if errors.As(err, &te) && te.MaybeApplied {
+		profileFlag := ""
+		if ws.Profile != "" {
+			profileFlag = " -p " + ws.Profile
+		}
+		return fmt.Errorf("%w; the token may have been created anyway: look for comment %q created at %s in `dbtok list%s` and revoke it",
+			wrapped, comment, started.UTC().Format("15:04:05 UTC"), profileFlag)
+	}
+	return wrapped
+}
+
+// undo revokes a token that was created but could not be delivered, so
+// that no live token is left that the user never received.
+func undo(ws *workspace.Workspace, t tokens.Token, timeout time.Duration, cause error) error {
+	// A fresh context: the command's own may be the reason we are here.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := ws.Tokens.Revoke(ctx, t.ID); err != nil {
+		return fmt.Errorf("%w; revoking the undelivered token %s also failed (%s): revoke it with `dbtok revoke %s`",
+			cause, t.ID, cmdutil.Cause(ws, err, timeout), t.ID)
+	}
+	return fmt.Errorf("%w; the new token %s was revoked, so nothing was left behind", cause, t.ID)
+}
+
+type createdJSON struct {
+	TokenValue *string          `json:"token_value,omitempty"`
+	TokenInfo  shared.TokenJSON `json:"token_info"`
+	OutFile    string           `json:"out_file,omitempty"`
+}
+
+func render(w *bytes.Buffer, opts *Options, format output.Format, c *tokens.Created, outFile string) error {
+	if format == output.JSON {
+		j := createdJSON{TokenInfo: shared.ToJSON(c.Token), OutFile: outFile}
+		if outFile == "" {
+			v := c.Value.Reveal()
+			j.TokenValue = &v
+		}
+		return output.WriteJSON(w, j)
+	}
+	now := opts.Now()
+	tty := opts.IO.IsStdoutTTY()
+	expires := shared.ExpiresCell(now, c.Token, false)
+	if exp, ok := c.Token.Expires(); ok && tty {
+		expires += " (" + output.Relative(now, exp) + ")"
+	}
+	rows := [][2]string{
+		{"Token ID:", c.Token.ID},
+		{"Comment:", output.Sanitize(c.Token.Comment)},
+		{"Created:", output.Timestamp(c.Token.Created())},
+		{"Expires:", expires},
+	}
+	if outFile != "" {
+		rows = append(rows, [2]string{"Saved to:", outFile + " (mode 0600)"})
+	} else {
+		rows = append(rows, [2]string{"Token:", c.Value.Reveal()})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-10s %s\n", r[0], r[1])
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+// Package token groups the token commands under `dbtok token`.
+package token
+
+import (
+	"github.com/MakeNowJust/heredoc"
+	"github.com/dbtok/dbtok/internal/cmd/token/create"
+	"github.com/dbtok/dbtok/internal/cmd/token/list"
+	"github.com/dbtok/dbtok/internal/cmd/token/revoke"
+	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "token <command>",
+		Aliases: []string{"tokens"},
+		Short:   "Create, list and revoke personal access tokens",
+		Long: heredoc.Doc(`
+			Work with Databricks personal access tokens (PATs).
+
+			create, list and revoke are also available directly as
+			dbtok create, dbtok list and dbtok revoke.
+		`),
+		Example: cmdutil.Examples(heredoc.Doc(`
+			$ dbtok token create --lifetime 100d --comment ci
+			$ dbtok token list
+			$ dbtok token revoke 5f3a0c...
+		`)),
+		Args: cmdutil.NoSubcommand,
+		RunE: cmdutil.ShowHelp,
+	}
+	cmd.AddCommand(create.NewCmdCreate(f, nil))
+	cmd.AddCommand(list.NewCmdList(f, nil))
+	cmd.AddCommand(revoke.NewCmdRevoke(f, nil))
+	return cmd
+}
+
+// Shortcuts returns fresh copies of the token commands for the top level:
+// a cobra command can only have one parent.
+func Shortcuts(f *cmdutil.Factory) []*cobra.Command {
+	cmds := []*cobra.Command{
+		create.NewCmdCreate(f, nil),
+		list.NewCmdList(f, nil),
+		revoke.NewCmdRevoke(f, nil),
+	}
+	for _, c := range cmds {
+		c.Short += " (shortcut for `dbtok token " + c.Name() + "`)"
+	}
+	return cmds
+}

@@ -1,0 +1,120 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/workspace"
+)
+
+// Exit codes are part of dbtok's interface: scripts branch on them.
+const (
+	ExitOK       = 0
+	ExitError    = 1   // an API or other failure
+	ExitUsage    = 2   // bad flags or arguments, or unusable configuration
+	ExitAuth     = 3   // no credentials, credentials refused, or permission denied
+	ExitNotFound = 4   // the token (or other object) does not exist
+	ExitCanceled = 130 // interrupted (Ctrl-C), as shells report SIGINT
+)
+
+// FlagError is a usage error: the user typed something dbtok cannot accept.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf builds a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// SilentError carries an exit code for a failure the command has already
+// reported in full (for example, per-token lines from revoke).
+type SilentError struct{ Code int }
+
+func (e *SilentError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// ExitCode maps an error to the documented exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var silent *SilentError
+	var flagErr *FlagError
+	var cfgErr *workspace.ConfigError
+	var authErr *workspace.AuthError
+	switch {
+	case errors.As(err, &silent):
+		return silent.Code
+	case errors.As(err, &flagErr), errors.As(err, &cfgErr):
+		return ExitUsage
+	case errors.As(err, &authErr):
+		return ExitAuth
+	case errors.Is(err, context.Canceled):
+		return ExitCanceled
+	}
+	switch tokens.KindOf(err) {
+	case tokens.KindAuth, tokens.KindPermission:
+		return ExitAuth
+	case tokens.KindNotFound:
+		return ExitNotFound
+	case tokens.KindCanceled:
+		return ExitCanceled
+	}
+	return ExitError
+}
+
+// apiFailure keeps the classified cause reachable (for ExitCode) while its
+// message says what failed, where, and what to do about it.
+type apiFailure struct {
+	msg string
+	err error
+}
+
+func (e *apiFailure) Error() string { return e.msg }
+func (e *apiFailure) Unwrap() error { return e.err }
+
+// APIError describes a failed API call: "cannot <action> in <workspace>:
+// <cause>; <what to do>".
+func APIError(action string, ws *workspace.Workspace, err error, timeout time.Duration) error {
+	return &apiFailure{msg: fmt.Sprintf("cannot %s in %s: %s", action, ws, Cause(ws, err, timeout)), err: err}
+}
+
+// Cause renders an API error's cause and a hint, without the action.
+func Cause(ws *workspace.Workspace, err error, timeout time.Duration) string {
+	var e *tokens.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	msg := e.Message
+	if e.Status != 0 {
+		msg = fmt.Sprintf("%s (HTTP %d)", msg, e.Status)
+	}
+	switch e.Kind {
+	case tokens.KindAuth:
+		if ws.Profile != "" {
+			return msg + fmt.Sprintf("; check the credentials of profile %s in %s", ws.Profile, ws.ConfigFile)
+		}
+		return msg + "; check DATABRICKS_TOKEN or your other credentials"
+	case tokens.KindPermission:
+		return msg + "; your user lacks the permission for this"
+	case tokens.KindTimeout:
+		return fmt.Sprintf("no answer within %s; try again, or raise --timeout", timeout)
+	case tokens.KindCanceled:
+		return "interrupted"
+	case tokens.KindUnreachable:
+		return msg + "; check the host and your network"
+	case tokens.KindUnavailable:
+		return msg + "; the workspace is having trouble, try again later"
+	case tokens.KindRateLimited:
+		return msg + "; too many requests, try again later"
+	case tokens.KindQuota:
+		return msg + "; revoke unused tokens with `dbtok revoke`"
+	case tokens.KindProtocol:
+		return msg + "; is the host a Databricks workspace?"
+	}
+	return msg
+}

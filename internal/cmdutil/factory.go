@@ -1,0 +1,148 @@
+// Package cmdutil is the plumbing every command shares: the factory that
+// hands out dependencies, global options, errors and exit codes.
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/userconfig"
+	"github.com/dbtok/dbtok/internal/workspace"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// GlobalOptions are the root command's persistent flags.
+type GlobalOptions struct {
+	Profile    string
+	ConfigFile string
+	Output     string
+	Timeout    time.Duration
+	NoColor    bool
+	Debug      bool
+}
+
+// DefaultTimeout bounds every command's network wait unless --timeout says otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// Factory hands commands their dependencies. Expensive ones are functions
+// so that commands which never need them (help, version, completion of
+// flags) never pay for them.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Globals   *GlobalOptions
+	Now       func() time.Time
+
+	// Workspace resolves the selected profile and authenticates.
+	Workspace func() (*workspace.Workspace, error)
+
+	// Flags are the root's persistent flags, for settings resolution.
+	Flags *pflag.FlagSet
+
+	settingsOnce sync.Once
+	settings     *userconfig.Settings
+	settingsErr  error
+}
+
+func (f *Factory) Settings() (*userconfig.Settings, error) {
+	f.settingsOnce.Do(func() {
+		f.settings, f.settingsErr = userconfig.Load(f.Flags)
+	})
+	return f.settings, f.settingsErr
+}
+
+// OutputFormat resolves -o/--output: flag, DBTOK_OUTPUT, config file, then
+// table on a terminal and JSON otherwise.
+func (f *Factory) OutputFormat() (output.Format, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return "", &FlagError{Err: err}
+	}
+	format, err := output.ParseFormat(s.String(userconfig.KeyOutput))
+	if err != nil {
+		return "", FlagErrorf("%v (from %s)", err, s.Source(userconfig.KeyOutput))
+	}
+	return output.Default(format, f.IOStreams.IsStdoutTTY()), nil
+}
+
+// Timeout resolves --timeout the same way.
+func (f *Factory) Timeout() (time.Duration, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return 0, &FlagError{Err: err}
+	}
+	d, err := s.Duration(userconfig.KeyTimeout)
+	if err != nil {
+		return 0, &FlagError{Err: err}
+	}
+	return d, nil
+}
+
+// WithTimeout bounds ctx by the resolved timeout.
+func (f *Factory) WithTimeout(ctx context.Context) (context.Context, context.CancelFunc, time.Duration, error) {
+	d, err := f.Timeout()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, d, nil
+}
+
+// NoArgs is cobra.NoArgs as a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("unexpected argument %q: `%s` takes no arguments", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// MinimumArgs is cobra.MinimumNArgs as a usage error that says what is missing.
+func MinimumArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("%s: %s", what, "see `"+cmd.CommandPath()+" --help`")
+		}
+		return nil
+	}
+}
+
+// NoSubcommand rejects a stray word after a command group, which cobra
+// would otherwise answer with the group's help and exit 0.
+func NoSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(": did you mean %q?", s[0])
+	}
+	return FlagErrorf("%s; see `%s --help`", msg, cmd.CommandPath())
+}
+
+// ShowHelp is the RunE of a command group: help without arguments, a
+// usage error for a word that is not one of its commands.
+func ShowHelp(cmd *cobra.Command, args []string) error {
+	if err := NoSubcommand(cmd, args); err != nil {
+		return err
+	}
+	return cmd.Help()
+}
+
+// Examples indents help examples the way cobra indents the rest of help.
+func Examples(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,101 @@
+// Package lifetime parses the --lifetime flag: durations with day and week
+// units, in whole seconds, as the Token API's lifetime_seconds wants them.
+package lifetime
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/xhit/go-str2duration/v2"
+)
+
+const hint = "use a duration such as 100d, 2w, 36h, 90m or 1w2d"
+
+// Parse returns the lifetime in whole seconds. It rejects anything the API
+// would reject or silently round: zero, negative, sub-second and unknown
+// units (notably "y" and "mo", whose length is ambiguous).
+func Parse(s string) (int64, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, fmt.Errorf("lifetime is empty: %s", hint)
+	}
+	if strings.HasPrefix(s, "-") {
+		return 0, fmt.Errorf("lifetime %q is negative: %s", s, hint)
+	}
+	if bad := firstNonASCII(s); bad != 0 {
+		return 0, fmt.Errorf("lifetime %q contains %q: %s", s, bad, hint)
+	}
+	d, err := str2duration.ParseDuration(s)
+	if err != nil {
+		return 0, explain(s, err)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("lifetime %q must be longer than zero: %s", s, hint)
+	}
+	if d%time.Second != 0 {
+		return 0, fmt.Errorf("lifetime %q is not a whole number of seconds: %s", s, hint)
+	}
+	return int64(d / time.Second), nil
+}
+
+func firstNonASCII(s string) rune {
+	for _, r := range s {
+		if r > unicode.MaxASCII || unicode.IsSpace(r) {
+			return r
+		}
+	}
+	return 0
+}
+
+// explain rewords the library's errors, which speak of "time: invalid
+// duration", into something that tells the user what to type instead.
+func explain(s string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "missing unit"):
+		if isDigits(s) {
+			return fmt.Errorf("lifetime %q has no unit: did you mean %ss? (%s)", s, s, hint)
+		}
+		return fmt.Errorf("lifetime %q has a number without a unit: %s", s, hint)
+	case strings.Contains(msg, "unknown unit"):
+		unit := unknownUnit(s)
+		if unit == "y" || unit == "mo" || unit == "M" {
+			return fmt.Errorf("lifetime %q: unit %q is ambiguous, use days instead (e.g. 365d)", s, unit)
+		}
+		return fmt.Errorf("lifetime %q: unknown unit %q (units: w, d, h, m, s)", s, unit)
+	}
+	if isTooLarge(s) {
+		return fmt.Errorf("lifetime %q is too large", s)
+	}
+	return fmt.Errorf("lifetime %q is not a duration: %s", s, hint)
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func unknownUnit(s string) string {
+	start := strings.IndexFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
+	if start < 0 {
+		return ""
+	}
+	rest := s[start:]
+	end := strings.IndexFunc(rest, func(r rune) bool { return r >= '0' && r <= '9' || r == '.' })
+	if end < 0 {
+		return rest
+	}
+	return rest[:end]
+}
+
+// wellFormed matches what the library accepts syntactically, so that an
+// "invalid duration" error on a well-formed value can only mean overflow.
+var wellFormed = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w))*$`)
+
+func isTooLarge(s string) bool { return wellFormed.MatchString(s) }

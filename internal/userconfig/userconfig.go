@@ -1,0 +1,96 @@
+// Package userconfig resolves dbtok's own preferences with viper: a command
+// line flag beats a DBTOK_* environment variable, which beats
+// $XDG_CONFIG_HOME/dbtok/config.yaml, which beats the built-in default.
+package userconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Keys are both flag names and config-file keys; the environment variable
+// is DBTOK_ plus the key in upper case.
+const (
+	KeyOutput  = "output"
+	KeyTimeout = "timeout"
+)
+
+// Path is dbtok's config file: $XDG_CONFIG_HOME/dbtok/config.yaml, or
+// ~/.config/dbtok/config.yaml when XDG_CONFIG_HOME is unset.
+func Path() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "dbtok", "config.yaml")
+}
+
+type Settings struct {
+	v     *viper.Viper
+	flags *pflag.FlagSet
+	path  string
+}
+
+// Load reads the config file (a missing one is fine) and binds the flags.
+func Load(flags *pflag.FlagSet) (*Settings, error) {
+	v := viper.New()
+	v.SetEnvPrefix("DBTOK")
+	s := &Settings{v: v, flags: flags, path: Path()}
+	for _, key := range []string{KeyOutput, KeyTimeout} {
+		if f := flags.Lookup(key); f != nil {
+			if err := v.BindPFlag(key, f); err != nil {
+				return nil, err
+			}
+		}
+		_ = v.BindEnv(key)
+	}
+	if s.path == "" {
+		return s, nil
+	}
+	v.SetConfigFile(s.path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		return nil, fmt.Errorf("cannot read dbtok config %s: %s", s.path, msg)
+	}
+	return s, nil
+}
+
+// Source names where a setting came from, for error messages.
+func (s *Settings) Source(key string) string {
+	if f := s.flags.Lookup(key); f != nil && f.Changed {
+		return "--" + key
+	}
+	env := "DBTOK_" + strings.ToUpper(key)
+	if _, ok := os.LookupEnv(env); ok {
+		return env
+	}
+	if s.v.InConfig(key) {
+		return s.path
+	}
+	return "default"
+}
+
+func (s *Settings) String(key string) string { return s.v.GetString(key) }
+
+// Duration reads a duration setting, rejecting values viper would turn into 0.
+func (s *Settings) Duration(key string) (time.Duration, error) {
+	raw := s.v.GetString(key)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid %s %q (from %s): use a positive duration such as 30s or 2m", key, raw, s.Source(key))
+	}
+	return d, nil
+}

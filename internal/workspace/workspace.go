@@ -1,0 +1,204 @@
+// Package workspace connects dbtok to a Databricks workspace through the
+// SDK: it picks the profile by the SDK's own rules, bounds every wait by
+// --timeout, and keeps credentials out of logs.
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go/client"
+	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/redact"
+	"github.com/dbtok/dbtok/internal/tokens"
+)
+
+type Options struct {
+	Profile    string // --profile; empty means DATABRICKS_CONFIG_PROFILE, then the file's default
+	ConfigFile string // --config-file; empty means DATABRICKS_CONFIG_FILE, then ~/.databrickscfg
+	Timeout    time.Duration
+	Debug      bool
+}
+
+// Workspace is a resolved, authenticated connection.
+type Workspace struct {
+	Profile    string // the profile used, "" when configured by environment variables alone
+	Host       string
+	ConfigFile string
+	Tokens     tokens.API
+}
+
+// String names the workspace for messages: the profile, then the host.
+func (w *Workspace) String() string {
+	if w.Profile == "" {
+		return w.Host
+	}
+	return fmt.Sprintf("profile %s (%s)", w.Profile, w.Host)
+}
+
+// ConfigError is a problem with the user's configuration (no such profile,
+// unreadable file) as opposed to with the workspace.
+type ConfigError struct{ msg string }
+
+func (e *ConfigError) Error() string { return e.msg }
+
+// AuthError means the SDK found no usable credentials for the workspace.
+type AuthError struct{ msg string }
+
+func (e *AuthError) Error() string { return e.msg }
+
+// ProfileFromEnv is the profile named by the environment, as the SDK reads it.
+func ProfileFromEnv() string { return os.Getenv("DATABRICKS_CONFIG_PROFILE") }
+
+// ConfigPath is the config file dbtok and the SDK will read.
+func ConfigPath(flag string) string {
+	if flag != "" {
+		return databrickscfg.ExpandHome(flag)
+	}
+	return databrickscfg.DefaultPath()
+}
+
+// Open resolves the workspace. It does no network I/O for PAT profiles
+// beyond what the SDK's chosen auth method needs.
+func Open(opts Options) (*Workspace, error) {
+	profile := opts.Profile
+	if profile == "" {
+		profile = ProfileFromEnv()
+	}
+	path := ConfigPath(opts.ConfigFile)
+	if profile != "" {
+		if err := checkProfile(path, profile); err != nil {
+			return nil, err
+		}
+	}
+
+	secs := int(math.Ceil(opts.Timeout.Seconds()))
+	cfg := &config.Config{
+		Profile:    profile,
+		ConfigFile: path,
+		// The SDK's defaults are 5 minutes of retries and a 60 s inactivity
+		// timeout: a CLI must give up when the user said so.
+		RetryTimeoutSeconds: secs,
+		HTTPTimeoutSeconds:  secs,
+		HTTPTransport:       newTransport(opts.Timeout),
+		Loaders:             []config.Loader{config.ConfigAttributes, config.ConfigFile, hygiene{debug: opts.Debug}},
+	}
+	cfg.HostMetadataResolver = hostMetadata(cfg)
+
+	c, err := client.New(cfg)
+	if err != nil {
+		return nil, resolveError(path, profile, err)
+	}
+	// Authenticate now rather than inside the first API call, so that
+	// "no credentials" is reported as such, not as a failed request.
+	if err := cfg.Authenticate(&http.Request{Header: http.Header{}}); err != nil {
+		return nil, authError(cfg, path, err)
+	}
+	return &Workspace{
+		Profile:    cfg.Profile,
+		Host:       cfg.Host,
+		ConfigFile: path,
+		Tokens:     tokens.NewSDK(c),
+	}, nil
+}
+
+// checkProfile gives a named profile a better error than the SDK would: it
+// ignores a missing file silently and fails later with a generic message.
+func checkProfile(path, profile string) error {
+	f, err := databrickscfg.Load(path)
+	switch {
+	case errors.Is(err, databrickscfg.ErrNotFound):
+		return &ConfigError{fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+	case err != nil:
+		return &ConfigError{err.Error()}
+	}
+	if _, ok := f.Get(profile); ok {
+		return nil
+	}
+	if len(f.Profiles) == 0 {
+		return &ConfigError{fmt.Sprintf("profile %q not found: %s has no profiles", profile, path)}
+	}
+	return &ConfigError{fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
+}
+
+func resolveError(path, profile string, err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, ". Config:"); i >= 0 {
+		msg = msg[:i]
+	}
+	msg = strings.TrimPrefix(msg, "resolve: ")
+	msg = strings.TrimPrefix(msg, "validate: ")
+	if profile == "" && strings.Contains(msg, "has no") && strings.Contains(msg, "profile configured") {
+		f, ferr := databrickscfg.Load(path)
+		if ferr == nil {
+			return &ConfigError{fmt.Sprintf("the default profile %q is not in %s; pass --profile (available: %s)", f.DefaultProfile(), path, strings.Join(f.Names(), ", "))}
+		}
+	}
+	return &ConfigError{redact.String(msg)}
+}
+
+func authError(cfg *config.Config, path string, err error) error {
+	if errors.Is(err, config.ErrCannotConfigureDefault) {
+		if cfg.Host == "" {
+			if _, statErr := os.Stat(path); statErr != nil {
+				return &AuthError{fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
+			}
+			return &AuthError{fmt.Sprintf("no Databricks workspace configured: no profile in %s has a host for this command; pass --profile or set DATABRICKS_HOST", path)}
+		}
+		where := cfg.Host
+		if cfg.Profile != "" {
+			where = fmt.Sprintf("profile %s (%s)", cfg.Profile, cfg.Host)
+		}
+		return &AuthError{fmt.Sprintf("no usable credentials for %s: add a token (or another auth method) to the profile, or set DATABRICKS_TOKEN", where)}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, ". Config:"); i >= 0 {
+		msg = msg[:i]
+	}
+	return &AuthError{"cannot authenticate: " + redact.String(strings.Join(strings.Fields(msg), " "))}
+}
+
+// registerSecrets teaches the redactor every credential the SDK resolved,
+// so they are scrubbed from debug output and error text.
+func registerSecrets(cfg *config.Config) {
+	for _, a := range config.ConfigAttributes {
+		if a.Sensitive {
+			redact.Add(a.GetString(cfg))
+		}
+	}
+}
+
+// hygiene runs after the SDK has read the environment and the config file.
+// DATABRICKS_DEBUG_HEADERS or debug_headers = true would make the SDK log
+// the Authorization header in clear; dbtok shows headers only with --debug,
+// where its own logger redacts them.
+type hygiene struct{ debug bool }
+
+func (hygiene) Name() string { return "dbtok-hygiene" }
+
+func (h hygiene) Configure(cfg *config.Config) error {
+	cfg.DebugHeaders = h.debug
+	// Before any request is made or logged.
+	registerSecrets(cfg)
+	return nil
+}
+
+// hostMetadata skips the SDK's /.well-known/databricks-config lookup when
+// the profile authenticates with a PAT: that lookup feeds OAuth discovery
+// and cloud detection, which token calls with a PAT never use, and it would
+// double the round trips of every command.
+func hostMetadata(cfg *config.Config) config.HostMetadataResolver {
+	return func(ctx context.Context, host string) (*config.HostMetadata, error) {
+		if cfg.Token != "" && (cfg.AuthType == "" || cfg.AuthType == "pat") {
+			return nil, nil
+		}
+		return cfg.DefaultHostMetadataResolver()(ctx, host)
+	}
+}
