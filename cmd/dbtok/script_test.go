@@ -23,9 +23,15 @@ import (
 var scriptUsers = []emulator.User{
 	{Name: "alice", Token: "dapiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Admin: true},
 	{Name: "bob", Token: "dapibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+	// carol signs in with OAuth, so she may have no PATs at all.
+	{Name: "carol", Token: "oauth-access-token-for-carol", OAuth: true},
 }
 
 type serverKey struct{}
+
+// outFilesKey holds the files a script named with --out: the one place
+// besides stdout where a token value may be.
+type outFilesKey struct{}
 
 // setupScript starts an emulator for the script and points a throwaway
 // HOME at it, with this ~/.databrickscfg:
@@ -40,6 +46,7 @@ func setupScript(env *testscript.Env) error {
 	}
 	env.Defer(func() { srv.Close() })
 	env.Values[serverKey{}] = srv
+	env.Values[outFilesKey{}] = map[string]bool{}
 
 	home := filepath.Join(env.WorkDir, "home")
 	if err := os.MkdirAll(filepath.Join(home, ".config"), 0o700); err != nil {
@@ -55,6 +62,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("EMULATOR_URL", srv.URL)
 	env.Setenv("ALICE_TOKEN", scriptUsers[0].Token)
 	env.Setenv("BOB_TOKEN", scriptUsers[1].Token)
+	env.Setenv("CAROL_TOKEN", scriptUsers[2].Token)
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 	return nil
 }
@@ -72,6 +80,10 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"jq":       cmdJq,
 		"envsubst": cmdEnvsubst,
 		"elapsed":  cmdElapsed,
+		"checkhygiene": func(ts *testscript.TestScript, neg bool, args []string) {
+			// For runs started with `exec ... &`, which bypass cmdDbtok.
+			checkHygiene(ts, args)
+		},
 	}
 }
 
@@ -117,7 +129,7 @@ func checkHygiene(ts *testscript.TestScript, args []string) {
 			ts.Fatalf("a token value leaked to stderr")
 		}
 	}
-	allowed := map[string]bool{}
+	allowed := ts.Value(outFilesKey{}).(map[string]bool)
 	for i, a := range args {
 		if a == "--out" && i+1 < len(args) {
 			allowed[ts.MkAbs(args[i+1])] = true
@@ -198,6 +210,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu has USER COMMENT              USER holds a live token with COMMENT
 //	emu fault key=value...            inject a fault (method path status count kind after retry-after delay)
 //	emu clear-faults
+//	emu reset-requests                forget the requests seen so far
 //	emu advance DURATION              move the server's clock
 //	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR
 //	emu requests METHOD PATH N        the server saw N such requests
@@ -227,6 +240,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		srv.AddFault(parseFault(ts, args[1:]))
 	case "clear-faults":
 		srv.ClearFaults()
+	case "reset-requests":
+		srv.ResetRequests()
 	case "advance":
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)
@@ -314,7 +329,10 @@ func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // jq EXPR [FILE]: EXPR, applied to the last stdout (or FILE), yields true.
+// $NAME in EXPR is the script's variable (testscript does not expand
+// inside single quotes).
 func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
+	args[0] = os.Expand(args[0], ts.Getenv)
 	src := ts.ReadFile("stdout")
 	if len(args) == 2 {
 		src = ts.ReadFile(args[1])

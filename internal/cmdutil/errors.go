@@ -53,15 +53,22 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, &authErr):
 		return ExitAuth
-	case errors.Is(err, context.Canceled):
-		return ExitCanceled
 	}
-	switch tokens.KindOf(err) {
-	case tokens.KindAuth, tokens.KindPermission:
-		return ExitAuth
-	case tokens.KindNotFound:
-		return ExitNotFound
-	case tokens.KindCanceled:
+	// The classified kind decides: the error chain below it may hold a
+	// context.Canceled from an inner HTTP timeout that is not a Ctrl-C.
+	var te *tokens.Error
+	if errors.As(err, &te) {
+		switch te.Kind {
+		case tokens.KindAuth, tokens.KindPermission:
+			return ExitAuth
+		case tokens.KindNotFound:
+			return ExitNotFound
+		case tokens.KindCanceled:
+			return ExitCanceled
+		}
+		return ExitError
+	}
+	if errors.Is(err, context.Canceled) {
 		return ExitCanceled
 	}
 	return ExitError

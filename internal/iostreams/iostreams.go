@@ -18,6 +18,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY    bool
+	stdoutNull   bool
 	stdinTTY     bool
 	colorEnabled bool
 	termWidth    func() int
@@ -29,11 +30,12 @@ type IOStreams struct {
 func System() *IOStreams {
 	stdoutTTY := isTerminal(os.Stdout)
 	s := &IOStreams{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
-		stdoutTTY: stdoutTTY,
-		stdinTTY:  isTerminal(os.Stdin),
+		In:         os.Stdin,
+		Out:        os.Stdout,
+		ErrOut:     os.Stderr,
+		stdoutTTY:  stdoutTTY,
+		stdoutNull: isNullDevice(os.Stdout),
+		stdinTTY:   isTerminal(os.Stdin),
 		termWidth: func() int {
 			w, _, err := term.GetSize(int(os.Stdout.Fd()))
 			if err != nil {
@@ -69,12 +71,16 @@ func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 	return &IOStreams{In: in, Out: out, ErrOut: errOut, termWidth: func() int { return 0 }}, in, out, errOut
 }
 
-func (s *IOStreams) IsStdoutTTY() bool      { return s.stdoutTTY }
-func (s *IOStreams) SetStdoutTTY(v bool)    { s.stdoutTTY = v }
-func (s *IOStreams) IsStdinTTY() bool       { return s.stdinTTY }
-func (s *IOStreams) SetStdinTTY(v bool)     { s.stdinTTY = v }
-func (s *IOStreams) ColorEnabled() bool     { return s.colorEnabled }
-func (s *IOStreams) SetColorEnabled(v bool) { s.colorEnabled = v }
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStdoutDiscarded reports stdout going to the null device, which is also
+// where the Go runtime points a stdout that was closed at start-up.
+func (s *IOStreams) IsStdoutDiscarded() bool { return s.stdoutNull }
+func (s *IOStreams) SetStdoutTTY(v bool)     { s.stdoutTTY = v }
+func (s *IOStreams) IsStdinTTY() bool        { return s.stdinTTY }
+func (s *IOStreams) SetStdinTTY(v bool)      { s.stdinTTY = v }
+func (s *IOStreams) ColorEnabled() bool      { return s.colorEnabled }
+func (s *IOStreams) SetColorEnabled(v bool)  { s.colorEnabled = v }
 
 // TerminalWidth is 0 when stdout is not a terminal, meaning "do not truncate".
 func (s *IOStreams) TerminalWidth() int {
@@ -107,3 +113,15 @@ func (c *ColorScheme) Yellow(s string) string { return c.paint(color.FgYellow, s
 func (c *ColorScheme) Green(s string) string  { return c.paint(color.FgGreen, s) }
 func (c *ColorScheme) Bold(s string) string   { return c.paint(color.Bold, s) }
 func (c *ColorScheme) Gray(s string) string   { return c.paint(color.FgHiBlack, s) }
+
+func isNullDevice(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(st, null)
+}

@@ -84,7 +84,9 @@ func classify(ctx context.Context, err error) error {
 		switch {
 		case errors.As(err, &dnsErr):
 			return &Error{Kind: KindUnreachable, Message: "unknown host " + dnsErr.Name, Err: err}
-		case urlErr.Timeout():
+		case urlErr.Timeout(), strings.Contains(urlErr.Err.Error(), "timed out"):
+			// The SDK's own inactivity timeout reads "request timed out
+			// after ...": the same thing to the user as --timeout.
 			return &Error{Kind: KindTimeout, Message: "no answer in time", Err: err}
 		}
 		return &Error{Kind: KindUnreachable, Message: oneLine(urlErr.Err.Error()), Err: err}
@@ -92,6 +94,9 @@ func classify(ctx context.Context, err error) error {
 	msg := oneLine(err.Error())
 	if strings.Contains(msg, "timed out") {
 		return &Error{Kind: KindTimeout, Message: msg, Err: err}
+	}
+	if strings.Contains(msg, "HTML response") {
+		return &Error{Kind: KindProtocol, Message: "an HTML page came back instead of an API response", Err: err}
 	}
 	if strings.Contains(msg, "unmarshal") || strings.Contains(msg, "invalid character") || strings.Contains(msg, "unexpected end of JSON") {
 		return &Error{Kind: KindProtocol, Message: "the response is not valid JSON", Err: err}

@@ -22,11 +22,13 @@ func NewSDK(c *client.DatabricksClient) API {
 }
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
-	// Whether the request ever reached the server decides whether a failure
-	// can have left a token behind.
+	// Whether the request can have reached the server decides whether a
+	// failure can have left a token behind. Having a connection is the
+	// conservative sign: WroteRequest runs on the transport's writer
+	// goroutine and can be reported after the response has been read.
 	var sent atomic.Bool
 	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { sent.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { sent.Store(true) },
 	})
 	resp, err := a.tokens.Create(traced, settings.CreateTokenRequest{
 		Comment:         req.Comment,

@@ -74,7 +74,8 @@ func (s *Settings) Source(key string) string {
 		return "--" + key
 	}
 	env := "DBTOK_" + strings.ToUpper(key)
-	if _, ok := os.LookupEnv(env); ok {
+	// viper ignores an empty variable, and so does this.
+	if os.Getenv(env) != "" {
 		return env
 	}
 	if s.v.InConfig(key) {

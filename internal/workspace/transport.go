@@ -50,9 +50,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !createsSomething(req) {
 		return t.base.RoundTrip(req)
 	}
+	// Having a connection means the request may have been sent (see
+	// tokens.Create for why this is not WroteRequest).
 	var wrote atomic.Bool
 	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { wrote.Store(true) },
 	})
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil && wrote.Load() && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {

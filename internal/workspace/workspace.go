@@ -135,11 +135,13 @@ func resolveError(path, profile string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "resolve: ")
 	msg = strings.TrimPrefix(msg, "validate: ")
-	if profile == "" && strings.Contains(msg, "has no") && strings.Contains(msg, "profile configured") {
-		f, ferr := databrickscfg.Load(path)
-		if ferr == nil {
-			return &ConfigError{fmt.Sprintf("the default profile %q is not in %s; pass --profile (available: %s)", f.DefaultProfile(), path, strings.Join(f.Names(), ", "))}
-		}
+	f, ferr := databrickscfg.Load(path)
+	switch {
+	case ferr != nil && !errors.Is(ferr, databrickscfg.ErrNotFound):
+		// Our reader names the file; the SDK's parse error does not.
+		return &ConfigError{ferr.Error()}
+	case ferr == nil && profile == "" && strings.Contains(msg, "has no") && strings.Contains(msg, "profile configured"):
+		return &ConfigError{fmt.Sprintf("the default profile %q is not in %s; pass --profile (available: %s)", f.DefaultProfile(), path, strings.Join(f.Names(), ", "))}
 	}
 	return &ConfigError{redact.String(msg)}
 }

@@ -13,11 +13,11 @@ import (
 
 func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Show dbtok's version",
-		Long:  "Show the version, commit and build date of this dbtok binary.",
+		Use:     "version",
+		Short:   "Show dbtok's version",
+		Long:    "Show the version, commit and build date of this dbtok binary.",
 		Example: cmdutil.Examples("$ dbtok version\n$ dbtok version -o json | jq -r .version"),
-		Args: cmdutil.NoArgs,
+		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Only an explicit -o json (or DBTOK_OUTPUT) switches format:
 			// a piped `dbtok version` should still read as text.

@@ -104,6 +104,10 @@ func createRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
+	if opts.Out == "" && opts.IO.IsStdoutDiscarded() {
+		return cmdutil.FlagErrorf("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or redirect stdout to a file")
+	}
+
 	// Reserve the output file before the token exists: a token must never
 	// be created that cannot be delivered.
 	var pending *secretfile.Pending
@@ -146,11 +150,13 @@ func createRun(ctx context.Context, opts *Options) error {
 		return undo(ws, created.Token, timeout, err)
 	}
 	if _, err := opts.IO.Out.Write(out.Bytes()); err != nil {
+		// %v, not %w: a broken pipe here is not the quiet `| head` case
+		// the root command ignores; it must be reported.
 		if pending != nil {
 			// The value is safe in the file; only the summary was lost.
-			return fmt.Errorf("token %s was written to %s, but stdout failed: %w", created.Token.ID, pending.Path(), err)
+			return fmt.Errorf("token %s was written to %s, but stdout failed: %v", created.Token.ID, pending.Path(), err)
 		}
-		return undo(ws, created.Token, timeout, fmt.Errorf("cannot print the token: %w", err))
+		return undo(ws, created.Token, timeout, fmt.Errorf("cannot print the token: %v", err))
 	}
 	if format == output.Table && opts.IO.IsStdoutTTY() && pending == nil {
 		fmt.Fprintln(opts.IO.ErrOut, opts.IO.ColorScheme().Yellow("!")+" Copy the token now: it cannot be shown again.")

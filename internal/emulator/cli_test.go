@@ -1,0 +1,202 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCLI starts Run in the background and returns its base URL and a stop
+// function that returns the exit code.
+func runCLI(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdoutR, stdoutW := io.Pipe()
+	stderr := &syncBuffer{}
+	code := make(chan int, 1)
+	go func() {
+		code <- Run(ctx, args, stdoutW, stderr)
+		stdoutW.Close()
+	}()
+	line := make([]byte, 256)
+	n, err := stdoutR.Read(line)
+	if err != nil {
+		cancel()
+		t.Fatalf("no listening line: %v; stderr: %s", err, stderr)
+	}
+	go io.Copy(io.Discard, stdoutR)
+	got := string(line[:n])
+	url, ok := strings.CutPrefix(strings.TrimSuffix(got, "\n"), "dbtok-emulator listening on ")
+	if !ok || !strings.HasSuffix(got, "\n") || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		cancel()
+		t.Fatalf("unexpected first line %q", got)
+	}
+	stop := func() int {
+		cancel()
+		select {
+		case c := <-code:
+			return c
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after cancellation")
+			return -1
+		}
+	}
+	return url, stderr, stop
+}
+
+func get(t *testing.T, url, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := freshClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestRunDefaults(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	url, stderr, stop := runCLI(t, "--url-file", urlFile)
+
+	b, err := os.ReadFile(urlFile)
+	if err != nil || string(b) != url+"\n" {
+		t.Errorf("url file = %q, %v; want %q", b, err, url+"\n")
+	}
+	status, body := get(t, url+"/api/2.0/token-management/tokens", DemoToken)
+	if status != http.StatusOK || !strings.Contains(string(body), `"created_by_username":"demo"`) {
+		t.Errorf("demo admin list: %d %s", status, body)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit code %d; stderr: %s", code, stderr)
+	}
+	if stderr.String() != "" {
+		t.Errorf("unexpected stderr without --log: %s", stderr)
+	}
+}
+
+func TestRunFlags(t *testing.T) {
+	url, stderr, stop := runCLI(t,
+		"--user", "ann=dapi11111111111111111111111111111111:admin",
+		"-user=ben=plain-token",
+		"--max-lifetime", "2d",
+		"--default-lifetime", "never",
+		"--quota", "2",
+		"--latency", "30ms",
+		"--log",
+	)
+	begin := time.Now()
+	status, body := get(t, url+"/api/2.0/token/list", "plain-token")
+	if status != http.StatusOK {
+		t.Fatalf("ben's list: %d %s", status, body)
+	}
+	if d := time.Since(begin); d < 30*time.Millisecond {
+		t.Errorf("--latency not applied: %v", d)
+	}
+	if status, _ := get(t, url+"/api/2.0/token-management/tokens", "plain-token"); status != http.StatusForbidden {
+		t.Errorf("ben is an admin: %d", status)
+	}
+	if status, _ := get(t, url+"/api/2.0/token-management/tokens", "dapi11111111111111111111111111111111"); status != http.StatusOK {
+		t.Errorf("ann is not an admin: %d", status)
+	}
+
+	post := func(body string) (int, []byte) {
+		req, _ := http.NewRequest("POST", url+"/api/2.0/token/create", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer plain-token")
+		resp, err := freshClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, body = post(`{"lifetime_seconds":172801}`)
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "2 days") {
+		t.Errorf("over --max-lifetime: %d %s", status, body)
+	}
+	status, body = post(`{}`)
+	var created createResp
+	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.TokenInfo.ExpiryTime != -1 {
+		t.Errorf("--default-lifetime never: %d %s", status, body)
+	}
+	if status, body := post(`{}`); status != http.StatusBadRequest || !strings.Contains(string(body), "QUOTA_EXCEEDED") {
+		t.Errorf("--quota 2: %d %s", status, body)
+	}
+
+	if code := stop(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "GET /api/2.0/token/list 200 user=ben") {
+		t.Errorf("--log output lacks the list request:\n%s", log)
+	}
+	for _, secret := range []string{"plain-token", "dapi11111111111111111111111111111111", created.TokenValue} {
+		if strings.Contains(log, secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--user", "nobody"},
+		{"--user", "=tok"},
+		{"--max-lifetime", "0"},
+		{"--max-lifetime", "soon"},
+		{"--default-lifetime", "0"},
+		{"--quota", "0"},
+		{"--latency", "-1s"},
+		{"extra"},
+		{"--no-such-flag"},
+	} {
+		var stdout, stderr strings.Builder
+		if code := Run(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit code %d, want 2", args, code)
+		}
+		if stdout.Len() != 0 || stderr.Len() == 0 {
+			t.Errorf("%q: stdout %q, stderr %q", args, stdout.String(), stderr.String())
+		}
+	}
+	var stdout, stderr strings.Builder
+	if code := Run(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-user") {
+		t.Errorf("-h: %d %s", code, stderr.String())
+	}
+	if code := Run(context.Background(), []string{"--addr", "256.0.0.1:0"}, &stdout, &stderr); code != 1 {
+		t.Errorf("bad --addr: exit code %d, want 1", code)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"730d":  730 * 24 * time.Hour,
+		"1d12h": 36 * time.Hour,
+		"50ms":  50 * time.Millisecond,
+		"48h":   48 * time.Hour,
+		"0":     0,
+		"0d":    0,
+		"-2d":   -48 * time.Hour,
+		"-1s":   -time.Second,
+	} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "1.5d", "1d-5h", "x1d", "1dd", "soon", "99999999999d", "106751d24h"} {
+		if got, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
+		}
+	}
+}

@@ -1,0 +1,282 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault kinds. The zero kind answers with Status and Body.
+const (
+	FaultStatus    = ""
+	FaultDrop      = "drop"      // close the connection without answering
+	FaultDropMid   = "drop-mid"  // send headers and half the body, then close
+	FaultHang      = "hang"      // never answer, until the client leaves or the server closes
+	FaultHTML      = "html"      // an HTML error page, as a proxy or gateway would send
+	FaultMalformed = "malformed" // 200 with a body that is not valid JSON
+	FaultEmpty     = "empty"     // 200 with an empty body
+	FaultDelay     = "delay"     // the real answer, only Delay later: a slow request, for races
+)
+
+// Fault makes matching API requests misbehave. See the package
+// documentation for how faults are matched and recorded.
+type Fault struct {
+	// Name, if set, is recorded in Request.Fault instead of a generated label.
+	Name string
+	// Method and Path select requests; empty matches any. Path is exact, or a
+	// prefix when it ends in "*".
+	Method, Path string
+	// Count is how many requests the fault applies to; 0 means until
+	// [Emulator.ClearFaults].
+	Count int
+	// Status overrides the status of the kind; for FaultStatus it defaults
+	// to 500, for FaultHTML to 502 and otherwise to 200 (or, for FaultDropMid
+	// after the real handler, to the real status).
+	Status int
+	// Body overrides the body for FaultStatus, FaultHTML and FaultMalformed.
+	// The default for FaultStatus is a Databricks error suited to Status.
+	Body string
+	// RetryAfter, if positive, is sent as the Retry-After header in seconds.
+	RetryAfter int
+	Kind       string
+	// After runs the real handler first, with all its effects, and then
+	// replaces its response: the server did the work but the client never
+	// heard about it.
+	After bool
+	// Delay is added to the latency of matching requests.
+	Delay time.Duration
+}
+
+type activeFault struct {
+	f    Fault
+	used int
+}
+
+func (f *Fault) validate() error {
+	switch f.Kind {
+	case FaultStatus, FaultDrop, FaultDropMid, FaultHang, FaultHTML, FaultMalformed, FaultEmpty, FaultDelay:
+	default:
+		return fmt.Errorf("unknown fault kind %q", f.Kind)
+	}
+	switch {
+	case f.Count < 0:
+		return fmt.Errorf("negative fault count %d", f.Count)
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		return fmt.Errorf("fault status %d out of range 200-599", f.Status)
+	case f.RetryAfter < 0:
+		return fmt.Errorf("negative retry_after %d", f.RetryAfter)
+	case f.Delay < 0:
+		return fmt.Errorf("negative fault delay %v", f.Delay)
+	}
+	return nil
+}
+
+func (f *Fault) matches(method, path string) bool {
+	if f.Method != "" && !strings.EqualFold(f.Method, method) {
+		return false
+	}
+	switch {
+	case f.Path == "":
+		return path != discoveryPath
+	case strings.HasSuffix(f.Path, "*"):
+		return strings.HasPrefix(path, strings.TrimSuffix(f.Path, "*"))
+	default:
+		return path == f.Path
+	}
+}
+
+// label names f for Request.Fault, given the status it sent (0 for none).
+func (f *Fault) label(status int) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	s := f.Kind
+	if s == FaultStatus {
+		s = "status"
+	}
+	if status != 0 {
+		s += " " + strconv.Itoa(status)
+	}
+	if f.After {
+		s += " after"
+	}
+	return s
+}
+
+// AddFault appends f to the fault list. It panics if f is invalid (unknown
+// kind, negative count, delay or retry-after, or a status outside 200-599).
+func (e *Emulator) AddFault(f Fault) {
+	if err := f.validate(); err != nil {
+		panic("emulator: " + err.Error())
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = append(e.faults, &activeFault{f: f})
+}
+
+// ClearFaults removes all faults.
+func (e *Emulator) ClearFaults() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = nil
+}
+
+// takeFaultLocked returns a copy of the first fault matching the request and
+// uses up one of its applications.
+func (e *Emulator) takeFaultLocked(method, path string) *Fault {
+	for i, af := range e.faults {
+		if !af.f.matches(method, path) {
+			continue
+		}
+		af.used++
+		if af.f.Count > 0 && af.used >= af.f.Count {
+			e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+		}
+		f := af.f
+		return &f
+	}
+	return nil
+}
+
+// serveFault answers as f dictates. real is the genuine reply when f runs
+// after the handler, else nil. commit records the status about to be sent
+// (0 for none) and must run before the client can observe anything.
+func (e *Emulator) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, real *reply, commit func(status int)) {
+	switch f.Kind {
+	case FaultDrop:
+		commit(0)
+		abortConn(w)
+		return
+	case FaultHang:
+		select {
+		case <-r.Context().Done():
+		case <-e.done:
+		}
+		commit(0)
+		abortConn(w)
+		return
+	case FaultDropMid:
+		rep := jsonReply(http.StatusOK, sampleListResponse())
+		if real != nil && len(real.body) >= 2 {
+			rep = *real
+		}
+		if f.Status != 0 {
+			rep.status = f.Status
+		}
+		commit(rep.status)
+		h := w.Header()
+		for k, v := range rep.header {
+			h[k] = v
+		}
+		// Announcing the full length makes the cut detectable as an
+		// unexpected EOF rather than a short but complete body.
+		h.Set("Content-Length", strconv.Itoa(len(rep.body)))
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(rep.body[:len(rep.body)/2])
+		_ = http.NewResponseController(w).Flush() // the half must reach the client before the cut
+		abortConn(w)
+		return
+	}
+	rep := faultReply(f)
+	if f.RetryAfter > 0 {
+		rep.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	commit(rep.status)
+	writeReply(w, rep)
+}
+
+func faultReply(f *Fault) reply {
+	status := f.Status
+	switch f.Kind {
+	case FaultHTML:
+		if status == 0 {
+			status = http.StatusBadGateway
+		}
+		body := f.Body
+		if body == "" {
+			body = htmlErrorPage(status)
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: []byte(body)}
+	case FaultMalformed:
+		if status == 0 {
+			status = http.StatusOK
+		}
+		body := f.Body
+		if body == "" {
+			body = `{"token_infos": [{"token_id": "0f`
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(body)}
+	case FaultEmpty:
+		if status == 0 {
+			status = http.StatusOK
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {"application/json"}}}
+	}
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if f.Body != "" {
+		ct := "text/plain; charset=utf-8"
+		if json.Valid([]byte(f.Body)) {
+			ct = "application/json"
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {ct}}, body: []byte(f.Body)}
+	}
+	code, msg := defaultError(status)
+	return errorReply(status, code, "%s", msg)
+}
+
+// defaultError picks the error code and message Databricks would plausibly
+// send with status.
+func defaultError(status int) (string, string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "INVALID_PARAMETER_VALUE", "Injected fault: the request was rejected as invalid."
+	case http.StatusUnauthorized:
+		return "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API."
+	case http.StatusForbidden:
+		return "PERMISSION_DENIED", "Injected fault: the caller does not have permission for this operation."
+	case http.StatusNotFound:
+		return "RESOURCE_DOES_NOT_EXIST", "Injected fault: the requested resource does not exist."
+	case http.StatusConflict:
+		return "RESOURCE_CONFLICT", "Injected fault: the request conflicts with the current state."
+	case http.StatusTooManyRequests:
+		return "REQUEST_LIMIT_EXCEEDED", "Injected fault: too many requests, please retry later."
+	case http.StatusNotImplemented:
+		return "NOT_IMPLEMENTED", "Injected fault: this operation is not implemented."
+	case http.StatusBadGateway, http.StatusServiceUnavailable:
+		return "TEMPORARILY_UNAVAILABLE", "Injected fault: the service is temporarily unavailable."
+	case http.StatusGatewayTimeout:
+		// Avoid wording the SDK treats as a transient error by message.
+		return "DEADLINE_EXCEEDED", "Injected fault: the gateway gave up waiting for the backend."
+	}
+	if status >= 500 {
+		return "INTERNAL_ERROR", "Injected fault: internal server error."
+	}
+	if status >= 400 {
+		return "BAD_REQUEST", "Injected fault: " + http.StatusText(status) + "."
+	}
+	return "INJECTED_FAULT", "Injected fault."
+}
+
+// htmlErrorPage imitates a gateway's error page. The SDK extracts the
+// message from the <pre> element, so there is one.
+func htmlErrorPage(status int) string {
+	text := http.StatusText(status)
+	return fmt.Sprintf("<html>\n<head><title>%d %s</title></head>\n<body>\n<h1>HTTP ERROR %d</h1>\n<pre>%s</pre>\n</body>\n</html>\n",
+		status, text, status, text)
+}
+
+// sampleListResponse is a plausible body to cut short when there is no real
+// one.
+func sampleListResponse() listResponse {
+	return listResponse{TokenInfos: []TokenInfo{{
+		TokenID:      strings.Repeat("0f", 32),
+		Comment:      "truncated by the emulator",
+		CreationTime: 1700000000000,
+		ExpiryTime:   -1,
+	}}}
+}
