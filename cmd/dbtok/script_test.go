@@ -212,7 +212,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu clear-faults
 //	emu reset-requests                forget the requests seen so far
 //	emu advance DURATION              move the server's clock
-//	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR
+//	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR (\n in COMMENT is a newline)
 //	emu requests METHOD PATH N        the server saw N such requests
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
@@ -251,7 +251,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		life, err := time.ParseDuration(args[4])
 		ts.Check(err)
-		info, _, err := srv.Seed(args[1], args[2], srv.Now().Add(-age), life)
+		// A literal \n in COMMENT is a newline: scripts cannot quote one.
+		comment := strings.ReplaceAll(args[2], `\n`, "\n")
+		info, _, err := srv.Seed(args[1], comment, srv.Now().Add(-age), life)
 		ts.Check(err)
 		ts.Setenv(args[5], info.TokenID)
 	case "requests":

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
+	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
 )
@@ -124,4 +128,12 @@ func Cause(ws *workspace.Workspace, err error, timeout time.Duration) string {
 		return msg + "; is the host a Databricks workspace?"
 	}
 	return msg
+}
+
+// PrintError writes err as dbtok's one-line error: "Error: " and the
+// message, control characters escaped, whitespace folded and secrets
+// scrubbed. Every error dbtok reports goes through here.
+func PrintError(w io.Writer, err error) {
+	msg := strings.Join(strings.Fields(output.Sanitize(err.Error())), " ")
+	fmt.Fprintf(w, "Error: %s\n", redact.String(msg))
 }

@@ -20,8 +20,6 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/version"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/iostreams"
-	"github.com/dbtok/dbtok/internal/output"
-	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/sdklog"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
@@ -167,8 +165,7 @@ func reportError(ios *iostreams.IOStreams, root *cobra.Command, err error) int {
 		err = &cmdutil.FlagError{Err: err}
 		msg = unknownCommand(root, msg)
 	}
-	msg = redact.String(strings.Join(strings.Fields(output.Sanitize(msg)), " "))
-	fmt.Fprintf(ios.ErrOut, "Error: %s\n", msg)
+	cmdutil.PrintError(ios.ErrOut, errors.New(msg))
 	return cmdutil.ExitCode(err)
 }
 

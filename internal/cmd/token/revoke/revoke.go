@@ -115,7 +115,7 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		} else {
 			failure = cmdutil.APIError("revoke token "+id, ws, err, timeout)
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "Error: %s\n", failure)
+		cmdutil.PrintError(opts.IO.ErrOut, failure)
 		f := failedJSON{TokenID: id, Error: failure.Error()}
 		if te, ok := err.(*tokens.Error); ok {
 			f.ErrorCode = te.Code
