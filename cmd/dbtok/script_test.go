@@ -64,6 +64,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("BOB_TOKEN", scriptUsers[1].Token)
 	env.Setenv("CAROL_TOKEN", scriptUsers[2].Token)
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+	env.Setenv("DBTOK", filepath.Join(binDir, exe("dbtok")))
 	return nil
 }
 

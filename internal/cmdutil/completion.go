@@ -35,6 +35,7 @@ func (f *Factory) CompleteProfiles(_ *cobra.Command, _ []string, toComplete stri
 // CompleteTokenIDs offers the caller's token IDs, described by comment and
 // expiry, leaving out IDs already on the command line.
 func (f *Factory) CompleteTokenIDs(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	f.Quiet = true
 	ws, err := f.Workspace()
 	if err != nil {
 		cobra.CompDebugln(err.Error(), false)

@@ -44,6 +44,10 @@ type Factory struct {
 	// Flags are the root's persistent flags, for settings resolution.
 	Flags *pflag.FlagSet
 
+	// Quiet suppresses warnings, for shell completion, where anything on
+	// stderr would land in the middle of the user's command line.
+	Quiet bool
+
 	settingsOnce sync.Once
 	settings     *userconfig.Settings
 	settingsErr  error

@@ -3,13 +3,16 @@
 package databrickscfg
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/viper"
 	"gopkg.in/ini.v1"
@@ -52,6 +55,7 @@ func (p Profile) AuthType() string {
 
 type File struct {
 	Path     string
+	Mode     fs.FileMode
 	Profiles []Profile
 	// settings holds the [__settings__] section, where the Databricks CLI
 	// records a default profile chosen with `databricks auth switch`.
@@ -85,23 +89,35 @@ func ExpandHome(p string) string {
 // ErrNotFound is returned (wrapped) by Load when the file does not exist.
 var ErrNotFound = errors.New("config file not found")
 
+// MaxSize bounds what Load reads: a real config file is a few kilobytes,
+// and a huge one is a mistake (the wrong path), not something to parse.
+const MaxSize = 4 << 20
+
 // Load reads the file at path. A missing file is ErrNotFound; a file that
-// cannot be parsed gets an error that names it.
+// cannot be read or parsed gets an error that names it, and never quotes
+// the file's contents, which hold credentials.
 func Load(path string) (*File, error) {
-	v := viper.NewWithOptions(viper.WithCodecRegistry(codecRegistry()))
-	v.SetConfigFile(path)
-	v.SetConfigType("ini")
-	if err := v.ReadInConfig(); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
-		}
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			return nil, fmt.Errorf("cannot read config file %s: %w", path, pathErr.Err)
-		}
-		return nil, fmt.Errorf("cannot parse config file %s: %s", path, parseErrorText(err))
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, path)
+	case err != nil:
+		return nil, fmt.Errorf("cannot read config file %s: %w", path, unwrapPathError(err))
+	case st.IsDir():
+		return nil, fmt.Errorf("config file %s is a folder, not a file", path)
+	case st.Size() > MaxSize:
+		return nil, fmt.Errorf("config file %s is %d MiB, too large to be a Databricks config file (limit %d MiB)", path, st.Size()>>20, MaxSize>>20)
 	}
-	f := &File{Path: path}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config file %s: %w", path, unwrapPathError(err))
+	}
+	v := viper.NewWithOptions(viper.WithCodecRegistry(codecRegistry()))
+	v.SetConfigType("ini")
+	if err := v.ReadConfig(bytes.NewReader(raw)); err != nil {
+		return nil, fmt.Errorf("cannot parse config file %s: %s", path, describeParseError(raw))
+	}
+	f := &File{Path: path, Mode: st.Mode().Perm()}
 	var sections []section
 	if err := v.UnmarshalKey("sections", &sections); err != nil {
 		return nil, fmt.Errorf("cannot parse config file %s: %w", path, err)
@@ -118,11 +134,54 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-func parseErrorText(err error) string {
-	msg := err.Error()
-	// viper wraps decoder errors as "While parsing config: ...".
-	msg = strings.TrimPrefix(msg, "While parsing config: ")
-	return strings.ReplaceAll(msg, "\n", " ")
+// describeParseError locates the first line the INI parser cannot accept.
+// The parser's own message quotes the line, which may hold a secret.
+func describeParseError(raw []byte) string {
+	if !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
+		return "it is not a text file"
+	}
+	for i, line := range strings.Split(string(raw), "\n") {
+		l := strings.TrimSpace(line)
+		switch {
+		case l == "", strings.HasPrefix(l, "#"), strings.HasPrefix(l, ";"):
+		case strings.HasPrefix(l, "["):
+			if !strings.Contains(l, "]") {
+				return fmt.Sprintf("line %d: a [section] header is not closed", i+1)
+			}
+		case !strings.ContainsAny(l, "=:"):
+			return fmt.Sprintf("line %d is neither a [profile] header nor key = value", i+1)
+		}
+	}
+	return "it is not in INI format"
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// sensitiveKeys are the settings that hold credentials, as the SDK marks them.
+var sensitiveKeys = []string{"token", "password", "client_secret", "azure_client_secret", "google_credentials", "actions_id_token_request_token"}
+
+// HasSecrets reports whether any profile holds a credential.
+func (f *File) HasSecrets() bool {
+	for _, p := range f.Profiles {
+		for _, k := range sensitiveKeys {
+			if p.Keys[k] != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ExposedToOthers reports whether users other than the owner may read or
+// write the file, as ssh checks for private keys.
+func (f *File) ExposedToOthers() bool {
+	return runtime.GOOS != "windows" && f.Mode&0o077 != 0
 }
 
 // Get returns the named profile. Names are case-sensitive, as in the SDK.

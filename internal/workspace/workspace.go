@@ -25,6 +25,8 @@ type Options struct {
 	ConfigFile string // --config-file; empty means DATABRICKS_CONFIG_FILE, then ~/.databrickscfg
 	Timeout    time.Duration
 	Debug      bool
+	// Warn receives warnings that do not stop the command (one line each).
+	Warn func(string)
 }
 
 // Workspace is a resolved, authenticated connection.
@@ -73,8 +75,12 @@ func Open(opts Options) (*Workspace, error) {
 		profile = ProfileFromEnv()
 	}
 	path := ConfigPath(opts.ConfigFile)
-	if profile != "" {
-		if err := checkProfile(path, profile); err != nil {
+	// When the SDK is going to read the config file, read it first: the
+	// SDK ignores a missing file, quotes unparsable lines (secrets
+	// included) and reports a missing profile only as "cannot configure
+	// default credentials".
+	if profile != "" || !configuredByEnv() {
+		if err := checkConfigFile(path, profile, opts.Warn); err != nil {
 			return nil, err
 		}
 	}
@@ -94,12 +100,12 @@ func Open(opts Options) (*Workspace, error) {
 
 	c, err := client.New(cfg)
 	if err != nil {
-		return nil, resolveError(path, profile, err)
+		return nil, resolveError(err)
 	}
 	// Authenticate now rather than inside the first API call, so that
 	// "no credentials" is reported as such, not as a failed request.
 	if err := cfg.Authenticate(&http.Request{Header: http.Header{}}); err != nil {
-		return nil, authError(cfg, path, err)
+		return nil, authError(cfg, err)
 	}
 	return &Workspace{
 		Profile:    cfg.Profile,
@@ -109,50 +115,71 @@ func Open(opts Options) (*Workspace, error) {
 	}, nil
 }
 
-// checkProfile gives a named profile a better error than the SDK would: it
-// ignores a missing file silently and fails later with a generic message.
-func checkProfile(path, profile string) error {
+// configuredByEnv reports whether the environment alone configures the
+// SDK (a host or a credential), in which case, with no profile named, the
+// SDK does not read the config file at all.
+func configuredByEnv() bool {
+	var env config.Config
+	if err := config.ConfigAttributes.Configure(&env); err != nil {
+		return false
+	}
+	if env.Host != "" {
+		return true
+	}
+	for _, a := range config.ConfigAttributes {
+		if a.HasAuthAttribute() && !a.IsZero(&env) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkConfigFile validates the file and the profile the SDK will use.
+func checkConfigFile(path, profile string, warn func(string)) error {
 	f, err := databrickscfg.Load(path)
 	switch {
-	case errors.Is(err, databrickscfg.ErrNotFound):
+	case errors.Is(err, databrickscfg.ErrNotFound) && profile != "":
 		return &ConfigError{fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+	case errors.Is(err, databrickscfg.ErrNotFound):
+		return &AuthError{fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
 	case err != nil:
 		return &ConfigError{err.Error()}
 	}
-	if _, ok := f.Get(profile); ok {
-		return nil
+	if warn != nil && f.ExposedToOthers() && f.HasSecrets() {
+		warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", path, f.Mode, path))
 	}
-	if len(f.Profiles) == 0 {
-		return &ConfigError{fmt.Sprintf("profile %q not found: %s has no profiles", profile, path)}
+	name := profile
+	if name == "" {
+		name = f.DefaultProfile()
 	}
-	return &ConfigError{fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
+	p, ok := f.Get(name)
+	switch {
+	case !ok && len(f.Profiles) == 0:
+		return &ConfigError{fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)}
+	case !ok && profile != "":
+		return &ConfigError{fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
+	case !ok:
+		return &ConfigError{fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, strings.Join(f.Names(), ", "))}
+	case p.Host() == "":
+		return &ConfigError{fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+	}
+	return nil
 }
 
-func resolveError(path, profile string, err error) error {
+func resolveError(err error) error {
 	msg := err.Error()
 	if i := strings.Index(msg, ". Config:"); i >= 0 {
 		msg = msg[:i]
 	}
 	msg = strings.TrimPrefix(msg, "resolve: ")
 	msg = strings.TrimPrefix(msg, "validate: ")
-	f, ferr := databrickscfg.Load(path)
-	switch {
-	case ferr != nil && !errors.Is(ferr, databrickscfg.ErrNotFound):
-		// Our reader names the file; the SDK's parse error does not.
-		return &ConfigError{ferr.Error()}
-	case ferr == nil && profile == "" && strings.Contains(msg, "has no") && strings.Contains(msg, "profile configured"):
-		return &ConfigError{fmt.Sprintf("the default profile %q is not in %s; pass --profile (available: %s)", f.DefaultProfile(), path, strings.Join(f.Names(), ", "))}
-	}
 	return &ConfigError{redact.String(msg)}
 }
 
-func authError(cfg *config.Config, path string, err error) error {
+func authError(cfg *config.Config, err error) error {
 	if errors.Is(err, config.ErrCannotConfigureDefault) {
 		if cfg.Host == "" {
-			if _, statErr := os.Stat(path); statErr != nil {
-				return &AuthError{fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
-			}
-			return &AuthError{fmt.Sprintf("no Databricks workspace configured: no profile in %s has a host for this command; pass --profile or set DATABRICKS_HOST", path)}
+			return &AuthError{"no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
 		}
 		where := cfg.Host
 		if cfg.Profile != "" {

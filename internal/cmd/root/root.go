@@ -62,6 +62,12 @@ func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 				ConfigFile: g.ConfigFile,
 				Timeout:    timeout,
 				Debug:      g.Debug,
+				Warn: func(msg string) {
+					if f.Quiet {
+						return
+					}
+					fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), msg)
+				},
 			})
 		})
 		return ws, err
