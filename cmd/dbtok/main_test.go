@@ -73,9 +73,9 @@ func exe(name string) string {
 
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("testdata", "script"),
-		Setup:               setupScript,
-		Cmds:                scriptCommands(),
+		Dir:   filepath.Join("testdata", "script"),
+		Setup: setupScript,
+		Cmds:  scriptCommands(),
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
 				return os.Geteuid() == 0, nil
