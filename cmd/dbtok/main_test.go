@@ -5,11 +5,13 @@ package main
 // sees (stdout, stderr, exit code, files) and on what the server holds.
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -26,6 +28,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// The end-to-end tests mostly wait on subprocesses and timeouts, not
+	// on the CPU: run more of them at once than -parallel's default of
+	// GOMAXPROCS, unless the caller chose.
+	flag.Parse()
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) {
+		_ = f.Value.Set("8")
+	}
 	dir, err := os.MkdirTemp("", "dbtok-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

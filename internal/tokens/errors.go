@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -41,13 +42,14 @@ type Error struct {
 	MaybeApplied bool
 }
 
-// mayHaveApplied is false for answers that say the server did nothing.
-func (k Kind) mayHaveApplied() bool {
-	switch k {
+// mayHaveApplied is false for answers that say the server did nothing:
+// refusals, and 503, which means "not now" rather than "failed half-way".
+func (e *Error) mayHaveApplied() bool {
+	switch e.Kind {
 	case KindAuth, KindPermission, KindInvalid, KindQuota, KindRateLimited, KindNotFound:
 		return false
 	}
-	return true
+	return e.Status != 503
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -64,19 +66,26 @@ func KindOf(err error) Kind {
 
 // classify turns what the SDK returned into an *Error. ctx tells a timeout
 // or an interrupt apart from a network failure: both surface as I/O errors.
-func classify(ctx context.Context, err error) error {
+func classify(ctx context.Context, err error) *Error {
 	if err == nil {
 		return nil
 	}
-	if cerr := ctx.Err(); cerr != nil {
-		if errors.Is(cerr, context.DeadlineExceeded) || errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
-			return &Error{Kind: KindTimeout, Message: "no answer in time", Err: err}
-		}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	ctxErr := ctx.Err()
+	if errors.Is(ctxErr, context.Canceled) {
 		return &Error{Kind: KindCanceled, Message: "interrupted", Err: err}
 	}
+	// When time runs out between retries the SDK returns the last answer it
+	// got, which says more (429, 503) than "no answer in time".
 	var apiErr *apierr.APIError
 	if errors.As(err, &apiErr) {
 		return fromAPIError(apiErr)
+	}
+	if ctxErr != nil {
+		return &Error{Kind: KindTimeout, Message: "no answer in time", Err: err}
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -88,17 +97,24 @@ func classify(ctx context.Context, err error) error {
 			// The SDK's own inactivity timeout reads "request timed out
 			// after ...": the same thing to the user as --timeout.
 			return &Error{Kind: KindTimeout, Message: "no answer in time", Err: err}
+		case strings.Contains(urlErr.Err.Error(), "empty response"):
+			return &Error{Kind: KindProtocol, Message: "the answer was empty", Err: err}
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return &Error{Kind: KindUnreachable, Message: "the server closed the connection without answering", Err: err}
 		}
 		return &Error{Kind: KindUnreachable, Message: oneLine(urlErr.Err.Error()), Err: err}
 	}
 	msg := oneLine(err.Error())
-	if strings.Contains(msg, "timed out") {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(msg, "unexpected EOF"), strings.Contains(msg, "connection reset"):
+		return &Error{Kind: KindUnreachable, Message: "the connection was cut off in the middle of the answer", Err: err}
+	case strings.Contains(msg, "timed out"):
 		return &Error{Kind: KindTimeout, Message: msg, Err: err}
-	}
-	if strings.Contains(msg, "HTML response") {
+	case strings.Contains(msg, "HTML response"):
 		return &Error{Kind: KindProtocol, Message: "an HTML page came back instead of an API response", Err: err}
-	}
-	if strings.Contains(msg, "unmarshal") || strings.Contains(msg, "invalid character") || strings.Contains(msg, "unexpected end of JSON") {
+	case strings.Contains(msg, "empty response"):
+		return &Error{Kind: KindProtocol, Message: "the answer was empty", Err: err}
+	case strings.Contains(msg, "unmarshal"), strings.Contains(msg, "invalid character"), strings.Contains(msg, "unexpected end of JSON"):
 		return &Error{Kind: KindProtocol, Message: "the response is not valid JSON", Err: err}
 	}
 	return &Error{Kind: KindOther, Message: msg, Err: err}

@@ -2,9 +2,9 @@ package tokens
 
 import (
 	"context"
-	"errors"
 	"net/http/httptrace"
 	"sync/atomic"
+	"time"
 
 	"github.com/databricks/databricks-sdk-go/client"
 	"github.com/databricks/databricks-sdk-go/service/settings"
@@ -22,36 +22,36 @@ func NewSDK(c *client.DatabricksClient) API {
 }
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
-	// Whether the request can have reached the server decides whether a
-	// failure can have left a token behind. Having a connection is the
-	// conservative sign: WroteRequest runs on the transport's writer
-	// goroutine and can be reported after the response has been read.
-	var sent atomic.Bool
-	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { sent.Store(true) },
-	})
-	resp, err := a.tokens.Create(traced, settings.CreateTokenRequest{
-		Comment:         req.Comment,
-		LifetimeSeconds: req.LifetimeSeconds,
-	})
-	if err == nil && (resp.TokenValue == "" || resp.TokenInfo == nil) {
-		err = &Error{Kind: KindProtocol, Message: "the workspace answered without a token"}
-	}
-	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			e = classify(ctx, err).(*Error)
+	var resp *settings.CreateTokenResponse
+	err := changing(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = a.tokens.Create(ctx, settings.CreateTokenRequest{
+			Comment:         req.Comment,
+			LifetimeSeconds: req.LifetimeSeconds,
+		})
+		if err == nil && (resp.TokenValue == "" || resp.TokenInfo == nil) {
+			err = &Error{Kind: KindProtocol, Message: "the workspace answered without a token"}
 		}
-		e.MaybeApplied = sent.Load() && e.Kind.mayHaveApplied()
-		return nil, e
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &Created{Value: NewSecret(resp.TokenValue), Token: fromPublic(*resp.TokenInfo)}, nil
 }
 
+// List retries a server error (500, 502, 504) a few times within ctx's
+// deadline: it changes nothing, so repeating it is safe. The SDK itself
+// retries only 429 and 503.
 func (a *sdkAPI) List(ctx context.Context) ([]Token, error) {
-	infos, err := a.tokens.ListAll(ctx)
+	var infos []settings.PublicTokenInfo
+	err := retryReads(ctx, func(ctx context.Context) error {
+		var err error
+		infos, err = a.tokens.ListAll(ctx)
+		return err
+	})
 	if err != nil {
-		return nil, classify(ctx, err)
+		return nil, err
 	}
 	out := make([]Token, len(infos))
 	for i, info := range infos {
@@ -60,8 +60,49 @@ func (a *sdkAPI) List(ctx context.Context) ([]Token, error) {
 	return out, nil
 }
 
+// Revoke is not retried on a server error: the first attempt may have
+// worked, and the error then says so.
 func (a *sdkAPI) Revoke(ctx context.Context, tokenID string) error {
-	return classify(ctx, a.tokens.DeleteByTokenId(ctx, tokenID))
+	return changing(ctx, func(ctx context.Context) error {
+		return a.tokens.DeleteByTokenId(ctx, tokenID)
+	})
+}
+
+// changing runs a call that changes the workspace and classifies its
+// error, marking it MaybeApplied when the request can have reached the
+// server and no answer said it did nothing.
+func changing(ctx context.Context, call func(context.Context) error) error {
+	// Having a connection is the conservative sign that the request may
+	// have been sent: WroteRequest runs on the transport's writer goroutine
+	// and can be reported after the response has been read.
+	var sent atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { sent.Store(true) },
+	})
+	e := classify(ctx, call(traced))
+	if e == nil {
+		return nil
+	}
+	e.MaybeApplied = sent.Load() && e.mayHaveApplied()
+	return e
+}
+
+func retryReads(ctx context.Context, call func(context.Context) error) error {
+	const attempts = 3
+	for i := 1; ; i++ {
+		e := classify(ctx, call(ctx))
+		if e == nil {
+			return nil
+		}
+		if e.Kind != KindUnavailable || e.Status == 503 || i == attempts {
+			return e
+		}
+		select {
+		case <-ctx.Done():
+			return e
+		case <-time.After(time.Duration(i) * 300 * time.Millisecond):
+		}
+	}
 }
 
 func fromPublic(i settings.PublicTokenInfo) Token {

@@ -47,6 +47,20 @@ func (e *refusedError) Error() string { return "nothing is listening at " + e.ad
 func (e *refusedError) Unwrap() error { return e.err }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusOK && resp.ContentLength == 0 {
+		// The API always answers with a JSON object, "{}" at least. The
+		// SDK would read an empty body as an empty result: a list with no
+		// tokens that hides a broken proxy.
+		resp.Body.Close()
+		return nil, errEmptyResponse
+	}
+	return resp, err
+}
+
+var errEmptyResponse = errors.New("the server sent an empty response (HTTP 200 without a body)")
+
+func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if !createsSomething(req) {
 		return t.base.RoundTrip(req)
 	}

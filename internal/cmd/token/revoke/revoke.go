@@ -114,6 +114,9 @@ func revokeRun(ctx context.Context, opts *Options) error {
 			failure = fmt.Errorf("token %s not found in %s: nothing revoked (see `dbtok list`)", id, ws)
 		} else {
 			failure = cmdutil.APIError("revoke token "+id, ws, err, timeout)
+			if te, ok := err.(*tokens.Error); ok && te.MaybeApplied {
+				failure = fmt.Errorf("%w; it may have been revoked anyway: check with `dbtok list%s`", failure, profileFlag(ws))
+			}
 		}
 		cmdutil.PrintError(opts.IO.ErrOut, failure)
 		f := failedJSON{TokenID: id, Error: failure.Error()}
@@ -149,4 +152,11 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
+}
+
+func profileFlag(ws *workspace.Workspace) string {
+	if ws.Profile == "" {
+		return ""
+	}
+	return " -p " + ws.Profile
 }
