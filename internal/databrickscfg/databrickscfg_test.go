@@ -112,3 +112,62 @@ func TestMissingAndMalformedFiles(t *testing.T) {
 		t.Fatalf("empty file: %v %v", f, err)
 	}
 }
+
+// FuzzLoad: any file either loads or fails with a one-line error that never
+// quotes the file, and whatever loads matches what the SDK reads.
+func FuzzLoad(f *testing.F) {
+	seed, _ := os.ReadFile(filepath.Join("testdata", "tricky.databrickscfg"))
+	f.Add(seed)
+	f.Add([]byte("[DEFAULT]\nhost = https://x\ntoken = dapi#1 # c\n"))
+	f.Add([]byte("[a.b]\n[a.b]\nk=v\n"))
+	f.Add([]byte("[unterminated\nsecret line\n"))
+	path := filepath.Join(f.TempDir(), "cfg")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Real config files are a few kilobytes; huge inputs only slow the
+		// INI parser down (the size limit itself has its own test).
+		if len(data) > 64<<10 {
+			return
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ours, err := Load(path)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error: %q", err)
+			}
+			return
+		}
+		sdk, err := config.LoadFile(path)
+		if err != nil {
+			t.Fatalf("we loaded a file the SDK rejects: %v", err)
+		}
+		want := map[string]map[string]string{}
+		for _, s := range sdk.Sections() {
+			if s.Name() == SettingsSection || len(s.Keys()) == 0 {
+				continue
+			}
+			keys := map[string]string{}
+			for k, v := range s.KeysHash() {
+				if k == strings.ToLower(k) {
+					keys[k] = v
+				}
+			}
+			want[s.Name()] = keys
+		}
+		got := map[string]map[string]string{}
+		for _, p := range ours.Profiles {
+			got[p.Name] = p.Keys
+		}
+		// A section whose only keys are upper-case holds nothing the SDK
+		// uses; we drop it, and so does the comparison.
+		for name, keys := range want {
+			if len(keys) == 0 {
+				delete(want, name)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("profiles differ from the SDK's\n sdk: %q\nours: %q", want, got)
+		}
+	})
+}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
@@ -73,6 +75,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 					return &cmdutil.FlagError{Err: err}
 				}
 				opts.LifetimeSeconds = secs
+			}
+			if err := ValidateComment(opts.Comment); err != nil {
+				return err
 			}
 			if opts.Force && opts.Out == "" {
 				return cmdutil.FlagErrorf("--force only applies with --out")
@@ -228,6 +233,20 @@ func render(w *bytes.Buffer, opts *Options, format output.Format, c *tokens.Crea
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "%-10s %s\n", r[0], r[1])
+	}
+	return nil
+}
+
+// ValidateComment rejects comments that would not survive as one line in a
+// table or a shell loop: comments are how people find their tokens again.
+func ValidateComment(c string) error {
+	for _, r := range c {
+		if unicode.IsControl(r) {
+			return cmdutil.FlagErrorf("--comment contains a control character (%q): use a single line of text", r)
+		}
+	}
+	if !utf8.ValidString(c) {
+		return cmdutil.FlagErrorf("--comment is not valid UTF-8")
 	}
 	return nil
 }
