@@ -29,6 +29,9 @@ var scriptUsers = []emulator.User{
 
 type serverKey struct{}
 
+// otherKey is the second workspace's emulator (emu2 in scripts).
+type otherKey struct{}
+
 // outFilesKey holds the files a script named with --out: the one place
 // besides stdout where a token value may be.
 type outFilesKey struct{}
@@ -46,6 +49,14 @@ func setupScript(env *testscript.Env) error {
 	}
 	env.Defer(func() { srv.Close() })
 	env.Values[serverKey{}] = srv
+	// A second workspace, for commands that work on several at once.
+	other, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { other.Close() })
+	env.Values[otherKey{}] = other
+	env.Setenv("OTHER_URL", other.URL)
 	env.Values[outFilesKey{}] = map[string]bool{}
 
 	home := filepath.Join(env.WorkDir, "home")
@@ -172,9 +183,11 @@ func issuedSecrets(ts *testscript.TestScript) []string {
 		boot[u.Token] = true
 	}
 	var out []string
-	for _, v := range server(ts).IssuedValues() {
-		if !boot[v] {
-			out = append(out, v)
+	for _, srv := range []*emulator.Server{server(ts), ts.Value(otherKey{}).(*emulator.Server)} {
+		for _, v := range srv.IssuedValues() {
+			if !boot[v] {
+				out = append(out, v)
+			}
 		}
 	}
 	return out
@@ -205,7 +218,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// emu talks to the script's emulator:
+// emu talks to the script's emulator (emu @other ... to the second one):
 //
 //	emu tokens USER N                 USER holds N live tokens
 //	emu has USER COMMENT              USER holds a live token with COMMENT
@@ -222,6 +235,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: emu SUBCOMMAND ...")
 	}
 	srv := server(ts)
+	if len(args) > 0 && args[0] == "@other" {
+		srv, args = ts.Value(otherKey{}).(*emulator.Server), args[1:]
+	}
 	switch args[0] {
 	case "tokens":
 		want, _ := strconv.Atoi(args[2])

@@ -21,6 +21,7 @@ const (
 	ExitUsage    = 2   // bad flags or arguments, or unusable configuration
 	ExitAuth     = 3   // no credentials, credentials refused, or permission denied
 	ExitNotFound = 4   // the token (or other object) does not exist
+	ExitMatched  = 5   // list --fail-if-any: something matched
 	ExitCanceled = 130 // interrupted (Ctrl-C), as shells report SIGINT
 )
 
@@ -87,6 +88,9 @@ type apiFailure struct {
 
 func (e *apiFailure) Error() string { return e.msg }
 func (e *apiFailure) Unwrap() error { return e.err }
+
+// WrapAPIError gives err a message of the caller's own, keeping its kind.
+func WrapAPIError(msg string, err error) error { return &apiFailure{msg: msg, err: err} }
 
 // APIError describes a failed API call: "cannot <action> in <workspace>:
 // <cause>; <what to do>".

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/userconfig"
@@ -25,6 +27,8 @@ type GlobalOptions struct {
 	Timeout    time.Duration
 	NoColor    bool
 	Debug      bool
+	JQ         string
+	Template   string
 }
 
 // DefaultTimeout bounds every command's network wait unless --timeout says otherwise.
@@ -40,6 +44,9 @@ type Factory struct {
 
 	// Workspace resolves the selected profile and authenticates.
 	Workspace func() (*workspace.Workspace, error)
+	// WorkspaceFor does the same for a named profile, for commands that
+	// work on several workspaces.
+	WorkspaceFor func(profile string) (*workspace.Workspace, error)
 
 	// Flags are the root's persistent flags, for settings resolution.
 	Flags *pflag.FlagSet
@@ -51,6 +58,31 @@ type Factory struct {
 	settingsOnce sync.Once
 	settings     *userconfig.Settings
 	settingsErr  error
+
+	fileOnce sync.Once
+	file     *databrickscfg.File
+	fileErr  error
+}
+
+// ConfigFile reads the Databricks config file once per run.
+func (f *Factory) ConfigFile() (*databrickscfg.File, error) {
+	f.fileOnce.Do(func() {
+		f.file, f.fileErr = databrickscfg.Load(workspace.ConfigPath(f.Globals.ConfigFile))
+	})
+	return f.file, f.fileErr
+}
+
+// SelectProfiles resolves --all-profiles / --profiles to profile names.
+func (f *Factory) SelectProfiles(all bool, patterns []string) ([]string, error) {
+	file, err := f.ConfigFile()
+	if err != nil {
+		return nil, &workspace.ConfigError{Msg: err.Error()}
+	}
+	names, err := fanout.Select(file, all, patterns)
+	if err != nil {
+		return nil, &workspace.ConfigError{Msg: err.Error()}
+	}
+	return names, nil
 }
 
 func (f *Factory) Settings() (*userconfig.Settings, error) {
@@ -71,7 +103,24 @@ func (f *Factory) OutputFormat() (output.Format, error) {
 	if err != nil {
 		return "", FlagErrorf("%v (from %s)", err, s.Source(userconfig.KeyOutput))
 	}
+	if f.Globals.JQ != "" || f.Globals.Template != "" {
+		// --jq and --template work on JSON, as in gh.
+		if format == output.Table && s.Source(userconfig.KeyOutput) == "--output" {
+			return "", FlagErrorf("--jq and --template work on JSON output; drop -o table")
+		}
+		return output.JSON, nil
+	}
 	return output.Default(format, f.IOStreams.IsStdoutTTY()), nil
+}
+
+// JSONPrinter renders JSON output, through --jq or --template when given.
+// The expressions are checked here, before any request is made.
+func (f *Factory) JSONPrinter() (*output.JSONPrinter, error) {
+	p, err := output.NewJSONPrinter(f.Globals.JQ, f.Globals.Template)
+	if err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	return p, nil
 }
 
 // Timeout resolves --timeout the same way.

@@ -3,6 +3,7 @@ package tokens
 import (
 	"context"
 	"net/http/httptrace"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -14,11 +15,12 @@ import (
 // client and settings packages, not the whole workspace client.
 type sdkAPI struct {
 	tokens *settings.TokensAPI
+	mgmt   *settings.TokenManagementAPI
 }
 
 // NewSDK returns an API backed by a resolved SDK client.
 func NewSDK(c *client.DatabricksClient) API {
-	return &sdkAPI{tokens: settings.NewTokens(c)}
+	return &sdkAPI{tokens: settings.NewTokens(c), mgmt: settings.NewTokenManagement(c)}
 }
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
@@ -68,6 +70,55 @@ func (a *sdkAPI) Revoke(ctx context.Context, tokenID string) error {
 	})
 }
 
+func (a *sdkAPI) ListAll(ctx context.Context, req ListAllRequest) ([]Token, error) {
+	r := settings.ListTokenManagementRequest{}
+	if id, err := strconv.ParseInt(req.CreatedBy, 10, 64); err == nil {
+		r.CreatedById = id
+	} else {
+		r.CreatedByUsername = req.CreatedBy
+	}
+	var infos []settings.TokenInfo
+	err := retryReads(ctx, func(ctx context.Context) error {
+		var err error
+		infos, err = a.mgmt.ListAll(ctx, r)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Token, len(infos))
+	for i, info := range infos {
+		out[i] = fromInfo(info)
+	}
+	return out, nil
+}
+
+func (a *sdkAPI) RevokeAny(ctx context.Context, tokenID string) error {
+	return changing(ctx, func(ctx context.Context) error {
+		return a.mgmt.DeleteByTokenId(ctx, tokenID)
+	})
+}
+
+func (a *sdkAPI) CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error) {
+	var resp *settings.CreateOboTokenResponse
+	err := changing(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
+			ApplicationId:   req.ApplicationID,
+			Comment:         req.Comment,
+			LifetimeSeconds: req.LifetimeSeconds,
+		})
+		if err == nil && (resp.TokenValue == "" || resp.TokenInfo == nil) {
+			err = &Error{Kind: KindProtocol, Message: "the workspace answered without a token"}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Value: NewSecret(resp.TokenValue), Token: fromInfo(*resp.TokenInfo)}, nil
+}
+
 // changing runs a call that changes the workspace and classifies its
 // error, marking it MaybeApplied when the request can have reached the
 // server and no answer said it did nothing.
@@ -102,6 +153,18 @@ func retryReads(ctx context.Context, call func(context.Context) error) error {
 			return e
 		case <-time.After(time.Duration(i) * 300 * time.Millisecond):
 		}
+	}
+}
+
+func fromInfo(i settings.TokenInfo) Token {
+	return Token{
+		ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime,
+		Owner: &Owner{
+			CreatedByID:       i.CreatedById,
+			CreatedByUsername: i.CreatedByUsername,
+			OwnerID:           i.OwnerId,
+			LastUsedDay:       i.LastUsedDay,
+		},
 	}
 }
 

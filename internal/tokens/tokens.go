@@ -10,14 +10,32 @@ import (
 
 // API is everything the token commands may do to a workspace.
 type API interface {
+	// The caller's own tokens (the Token API).
 	Create(ctx context.Context, req CreateRequest) (*Created, error)
 	List(ctx context.Context) ([]Token, error)
 	Revoke(ctx context.Context, tokenID string) error
+
+	// Every user's tokens (the Token Management API); workspace admins only.
+	ListAll(ctx context.Context, req ListAllRequest) ([]Token, error)
+	RevokeAny(ctx context.Context, tokenID string) error
+	// CreateOnBehalfOf mints a token for a service principal.
+	CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error)
 }
 
 type CreateRequest struct {
 	Comment string
 	// LifetimeSeconds of 0 sends nothing, so the workspace default applies.
+	LifetimeSeconds int64
+}
+
+type ListAllRequest struct {
+	// CreatedBy filters by the creator: a user name, or a numeric user ID.
+	CreatedBy string
+}
+
+type OnBehalfOfRequest struct {
+	ApplicationID   string
+	Comment         string
 	LifetimeSeconds int64
 }
 
@@ -28,6 +46,18 @@ type Token struct {
 	Comment      string
 	CreationTime int64
 	ExpiryTime   int64
+
+	// Only the Token Management API fills these.
+	Owner *Owner
+}
+
+// Owner is who created and owns a token, as admins see it.
+type Owner struct {
+	CreatedByID       int64
+	CreatedByUsername string
+	OwnerID           int64
+	// LastUsedDay is epoch milliseconds of the day last used, 0 if never.
+	LastUsedDay int64
 }
 
 func (t Token) Created() time.Time { return time.UnixMilli(t.CreationTime) }

@@ -27,6 +27,8 @@ type Options struct {
 	Debug      bool
 	// Warn receives warnings that do not stop the command (one line each).
 	Warn func(string)
+	// File, when set, is the already-read config file at ConfigFile's path.
+	File *databrickscfg.File
 }
 
 // Workspace is a resolved, authenticated connection.
@@ -47,14 +49,14 @@ func (w *Workspace) String() string {
 
 // ConfigError is a problem with the user's configuration (no such profile,
 // unreadable file) as opposed to with the workspace.
-type ConfigError struct{ msg string }
+type ConfigError struct{ Msg string }
 
-func (e *ConfigError) Error() string { return e.msg }
+func (e *ConfigError) Error() string { return e.Msg }
 
 // AuthError means the SDK found no usable credentials for the workspace.
-type AuthError struct{ msg string }
+type AuthError struct{ Msg string }
 
-func (e *AuthError) Error() string { return e.msg }
+func (e *AuthError) Error() string { return e.Msg }
 
 // ProfileFromEnv is the profile named by the environment, as the SDK reads it.
 func ProfileFromEnv() string { return os.Getenv("DATABRICKS_CONFIG_PROFILE") }
@@ -80,7 +82,7 @@ func Open(opts Options) (*Workspace, error) {
 	// included) and reports a missing profile only as "cannot configure
 	// default credentials".
 	if profile != "" || !configuredByEnv() {
-		if err := checkConfigFile(path, profile, opts.Warn); err != nil {
+		if err := checkConfigFile(path, profile, opts.File, opts.Warn); err != nil {
 			return nil, err
 		}
 	}
@@ -135,15 +137,18 @@ func configuredByEnv() bool {
 }
 
 // checkConfigFile validates the file and the profile the SDK will use.
-func checkConfigFile(path, profile string, warn func(string)) error {
-	f, err := databrickscfg.Load(path)
+func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) error {
+	var err error
+	if f == nil || f.Path != path {
+		f, err = databrickscfg.Load(path)
+	}
 	switch {
 	case errors.Is(err, databrickscfg.ErrNotFound) && profile != "":
-		return &ConfigError{fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+		return &ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
 	case errors.Is(err, databrickscfg.ErrNotFound):
-		return &AuthError{fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
+		return &AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
 	case err != nil:
-		return &ConfigError{err.Error()}
+		return &ConfigError{Msg: err.Error()}
 	}
 	if warn != nil && f.ExposedToOthers() && f.HasSecrets() {
 		warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", path, f.Mode, path))
@@ -155,13 +160,13 @@ func checkConfigFile(path, profile string, warn func(string)) error {
 	p, ok := f.Get(name)
 	switch {
 	case !ok && len(f.Profiles) == 0:
-		return &ConfigError{fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)}
+		return &ConfigError{Msg: fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)}
 	case !ok && profile != "":
-		return &ConfigError{fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
+		return &ConfigError{Msg: fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
 	case !ok:
-		return &ConfigError{fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, strings.Join(f.Names(), ", "))}
+		return &ConfigError{Msg: fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, strings.Join(f.Names(), ", "))}
 	case p.Host() == "":
-		return &ConfigError{fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+		return &ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
 	}
 	return nil
 }
@@ -173,25 +178,25 @@ func resolveError(err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "resolve: ")
 	msg = strings.TrimPrefix(msg, "validate: ")
-	return &ConfigError{redact.String(msg)}
+	return &ConfigError{Msg: redact.String(msg)}
 }
 
 func authError(cfg *config.Config, err error) error {
 	if errors.Is(err, config.ErrCannotConfigureDefault) {
 		if cfg.Host == "" {
-			return &AuthError{"no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
+			return &AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
 		}
 		where := cfg.Host
 		if cfg.Profile != "" {
 			where = fmt.Sprintf("profile %s (%s)", cfg.Profile, cfg.Host)
 		}
-		return &AuthError{fmt.Sprintf("no usable credentials for %s: add a token (or another auth method) to the profile, or set DATABRICKS_TOKEN", where)}
+		return &AuthError{Msg: fmt.Sprintf("no usable credentials for %s: add a token (or another auth method) to the profile, or set DATABRICKS_TOKEN", where)}
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, ". Config:"); i >= 0 {
 		msg = msg[:i]
 	}
-	return &AuthError{"cannot authenticate: " + redact.String(strings.Join(strings.Fields(msg), " "))}
+	return &AuthError{Msg: "cannot authenticate: " + redact.String(strings.Join(strings.Fields(msg), " "))}
 }
 
 // registerSecrets teaches the redactor every credential the SDK resolved,

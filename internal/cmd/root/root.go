@@ -19,6 +19,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token"
 	"github.com/dbtok/dbtok/internal/cmd/version"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/sdklog"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -46,30 +47,39 @@ func Main() int {
 func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 	g := &cmdutil.GlobalOptions{}
 	f := &cmdutil.Factory{IOStreams: ios, Globals: g, Now: time.Now}
+	var warned sync.Map
+	warn := func(msg string) {
+		// Several profiles in one file would repeat the same warning.
+		if _, dup := warned.LoadOrStore(msg, true); dup || f.Quiet {
+			return
+		}
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), msg)
+	}
+	f.WorkspaceFor = func(profile string) (*workspace.Workspace, error) {
+		timeout, err := f.Timeout()
+		if err != nil {
+			return nil, err
+		}
+		file, err := f.ConfigFile()
+		if err != nil && !errors.Is(err, databrickscfg.ErrNotFound) {
+			file = nil // let workspace.Open report it in context
+		}
+		return workspace.Open(workspace.Options{
+			Profile:    profile,
+			ConfigFile: g.ConfigFile,
+			File:       file,
+			Timeout:    timeout,
+			Debug:      g.Debug,
+			Warn:       warn,
+		})
+	}
 	var (
 		once sync.Once
 		ws   *workspace.Workspace
 		err  error
 	)
 	f.Workspace = func() (*workspace.Workspace, error) {
-		once.Do(func() {
-			var timeout time.Duration
-			if timeout, err = f.Timeout(); err != nil {
-				return
-			}
-			ws, err = workspace.Open(workspace.Options{
-				Profile:    g.Profile,
-				ConfigFile: g.ConfigFile,
-				Timeout:    timeout,
-				Debug:      g.Debug,
-				Warn: func(msg string) {
-					if f.Quiet {
-						return
-					}
-					fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), msg)
-				},
-			})
-		})
+		once.Do(func() { ws, err = f.WorkspaceFor(g.Profile) })
 		return ws, err
 	}
 	return f
@@ -130,6 +140,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this long")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
+	pf.StringVarP(&g.JQ, "jq", "q", "", "filter JSON output with a jq `EXPRESSION` (implies -o json)")
+	pf.StringVarP(&g.Template, "template", "t", "", "format JSON output with a Go `TEMPLATE` (implies -o json)")
 	f.Flags = pf
 	_ = cmd.RegisterFlagCompletionFunc("profile", f.CompleteProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("output", cmdutil.CompleteOutput)

@@ -1,16 +1,16 @@
-// Package list implements `dbtok token list`: the caller's tokens, soonest
-// to expire first.
+// Package list implements `dbtok token list`: tokens, soonest to expire
+// first, in one workspace or many, optionally filtered.
 package list
 
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -21,46 +21,103 @@ import (
 type Options struct {
 	IO           *iostreams.IOStreams
 	Workspace    func() (*workspace.Workspace, error)
+	WorkspaceFor func(profile string) (*workspace.Workspace, error)
 	OutputFormat func() (output.Format, error)
+	JSONPrinter  func() (*output.JSONPrinter, error)
 	Timeout      func() (time.Duration, error)
 	Now          func() time.Time
+
+	Filter    shared.Filter
+	Sort      string
+	FailIfAny bool
+	AllUsers  bool
+	CreatedBy string
+	Selection shared.ProfileSelection
+	// Profiles is the resolved selection; nil means the one workspace.
+	Profiles []string
 }
 
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:           f.IOStreams,
 		Workspace:    f.Workspace,
+		WorkspaceFor: f.WorkspaceFor,
 		OutputFormat: f.OutputFormat,
+		JSONPrinter:  f.JSONPrinter,
 		Timeout:      f.Timeout,
 		Now:          f.Now,
 	}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
-		Short:   "List your personal access tokens",
+		Short:   "List personal access tokens",
 		Long: heredoc.Doc(`
 			List the personal access tokens you own in the selected workspace,
-			soonest to expire first.
+			soonest to expire first, or in several workspaces at once with
+			--all-profiles or --profiles.
 
 			On a terminal, times are relative and tokens that have expired or
 			expire within 7 days are highlighted. Piped, the output is JSON:
 			an array of objects with token_id, comment, creation_time and
 			expiry_time (epoch milliseconds, -1 for never), created_at and
-			expires_at (RFC 3339, null for never).
+			expires_at (RFC 3339, null for never); with several profiles each
+			object also has profile and host, and with --all-users
+			created_by_id, created_by_username, owner_id, last_used_day and
+			last_used_at.
+
+			With --fail-if-any, the exit code is 5 when any token matches the
+			filters: a one-line alarm for CI.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok list
-			$ dbtok list -p prod -o json | jq -r '.[] | select(.comment == "ci") | .token_id'
+			$ dbtok list --expiring-within 14d --all-profiles
+			$ dbtok list --comment 'ci-*' --sort created
+			$ dbtok list --all-users --created-by someone@example.com
+			$ dbtok list --expiring-within 14d --fail-if-any -o json
+			$ dbtok list --jq '.[] | select(.comment == "ci") | .token_id'
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Filter.Parse(); err != nil {
+				return err
+			}
+			if err := shared.ValidateSort(opts.Sort); err != nil {
+				return err
+			}
+			if opts.CreatedBy != "" && !opts.AllUsers {
+				return cmdutil.FlagErrorf("--created-by needs --all-users")
+			}
+			if err := opts.Selection.Validate(f); err != nil {
+				return err
+			}
+			if opts.Selection.Active() {
+				names, err := f.SelectProfiles(opts.Selection.All, opts.Selection.Patterns)
+				if err != nil {
+					return err
+				}
+				opts.Profiles = names
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return listRun(cmd.Context(), opts)
 		},
 	}
+	opts.Filter.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&opts.Sort, "sort", "expiry", "order by `KEY`: expiry, created or comment")
+	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
+	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
+	cmd.Flags().IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, how many workspaces to query at once")
+	opts.Selection.AddFlags(cmd, f)
+	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(shared.SortKeys, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// listing is one workspace's tokens.
+type listing struct {
+	ws     *workspace.Workspace
+	tokens []tokens.Token
 }
 
 func listRun(ctx context.Context, opts *Options) error {
@@ -68,61 +125,158 @@ func listRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	timeout, err := opts.Timeout()
+	printer, err := opts.JSONPrinter()
 	if err != nil {
 		return err
 	}
-	ws, err := opts.Workspace()
+	timeout, err := opts.Timeout()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	list, err := ws.Tokens.List(ctx)
-	if err != nil {
-		return cmdutil.APIError("list tokens", ws, err, timeout)
-	}
-	SortByExpiry(list)
 
-	if format == output.JSON {
-		out := make([]shared.TokenJSON, len(list))
-		for i, t := range list {
-			out[i] = shared.ToJSON(t)
+	multi := opts.Profiles != nil
+	var listings []listing
+	var failure error
+	if !multi {
+		l, err := fetch(ctx, opts, opts.Workspace, timeout)
+		if err != nil {
+			return err
 		}
-		return output.WriteJSON(opts.IO.Out, out)
+		listings = []listing{l}
+	} else {
+		results := fanout.Run(ctx, opts.Profiles, opts.Selection.Parallel, func(ctx context.Context, profile string) (listing, error) {
+			return fetch(ctx, opts, func() (*workspace.Workspace, error) { return opts.WorkspaceFor(profile) }, timeout)
+		})
+		for _, r := range results {
+			if r.Err != nil {
+				// One unreachable workspace must not hide the others.
+				cmdutil.PrintError(opts.IO.ErrOut, r.Err)
+				if failure == nil {
+					failure = r.Err
+				}
+				continue
+			}
+			listings = append(listings, r.Value)
+		}
 	}
-	if len(list) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "No tokens in %s.\n", ws)
+
+	now := opts.Now()
+	var rows []row
+	for _, l := range listings {
+		matched := opts.Filter.Apply(l.tokens, now)
+		shared.Sort(matched, opts.Sort)
+		for _, t := range matched {
+			rows = append(rows, row{ws: l.ws, token: t})
+		}
+	}
+	if err := render(opts, format, printer, rows, multi, listings, now); err != nil {
+		return err
+	}
+	switch {
+	case failure != nil:
+		return &cmdutil.SilentError{Code: cmdutil.ExitCode(failure)}
+	case opts.FailIfAny && len(rows) > 0:
+		if format == output.Table {
+			fmt.Fprintf(opts.IO.ErrOut, "%d token(s) matched.\n", len(rows))
+		}
+		return &cmdutil.SilentError{Code: cmdutil.ExitMatched}
+	}
+	return nil
+}
+
+func fetch(ctx context.Context, opts *Options, open func() (*workspace.Workspace, error), timeout time.Duration) (listing, error) {
+	ws, err := open()
+	if err != nil {
+		return listing{}, err
+	}
+	var list []tokens.Token
+	if opts.AllUsers {
+		list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{CreatedBy: opts.CreatedBy})
+		if err != nil {
+			return listing{}, adminError("list every user's tokens", ws, err, timeout)
+		}
+	} else if list, err = ws.Tokens.List(ctx); err != nil {
+		return listing{}, cmdutil.APIError("list tokens", ws, err, timeout)
+	}
+	return listing{ws: ws, tokens: list}, nil
+}
+
+// adminError explains that the Token Management API needs admin rights.
+func adminError(action string, ws *workspace.Workspace, err error, timeout time.Duration) error {
+	if tokens.KindOf(err) == tokens.KindPermission {
+		return cmdutil.WrapAPIError(fmt.Sprintf("cannot %s in %s: workspace admin rights are needed for --all-users (HTTP 403)", action, ws), err)
+	}
+	return cmdutil.APIError(action, ws, err, timeout)
+}
+
+type row struct {
+	ws    *workspace.Workspace
+	token tokens.Token
+}
+
+func render(opts *Options, format output.Format, printer *output.JSONPrinter, rows []row, multi bool, listings []listing, now time.Time) error {
+	if format == output.JSON {
+		out := make([]shared.RowJSON, len(rows))
+		for i, r := range rows {
+			var ws *workspace.Workspace
+			if multi {
+				ws = r.ws
+			}
+			out[i] = shared.Row(r.token, ws)
+		}
+		return printer.Write(opts.IO.Out, out)
+	}
+	if len(rows) == 0 {
+		switch {
+		case multi:
+			fmt.Fprintf(opts.IO.ErrOut, "No matching tokens in %d workspace(s).\n", len(listings))
+		case len(listings) == 1:
+			fmt.Fprintf(opts.IO.ErrOut, "No %stokens in %s.\n", map[bool]string{true: "matching ", false: ""}[opts.Filter.Active()], listings[0].ws)
+		}
 		return nil
 	}
-	now := opts.Now()
 	tty := opts.IO.IsStdoutTTY()
 	cs := opts.IO.ColorScheme()
-	tp := output.NewTable(opts.IO.Out, opts.IO.TerminalWidth(), "ID", "COMMENT", "CREATED", "EXPIRES")
-	tp.Truncate = 1
-	for _, t := range list {
-		tp.AddRow(shared.RowPaint(cs, now, t), t.ID, t.Comment, shared.CreatedCell(now, t, tty), shared.ExpiresCell(now, t, tty))
+	var header []string
+	if multi {
+		header = append(header, "PROFILE")
+	}
+	header = append(header, "ID")
+	if opts.AllUsers {
+		header = append(header, "OWNER")
+	}
+	header = append(header, "COMMENT", "CREATED", "EXPIRES")
+	if opts.AllUsers {
+		header = append(header, "LAST USED")
+	}
+	tp := output.NewTable(opts.IO.Out, opts.IO.TerminalWidth(), header...)
+	tp.Truncate = indexOf(header, "COMMENT")
+	for _, r := range rows {
+		t := r.token
+		var cells []string
+		if multi {
+			cells = append(cells, r.ws.Profile)
+		}
+		cells = append(cells, t.ID)
+		if opts.AllUsers {
+			cells = append(cells, t.Owner.CreatedByUsername)
+		}
+		cells = append(cells, t.Comment, shared.CreatedCell(now, t, tty), shared.ExpiresCell(now, t, tty))
+		if opts.AllUsers {
+			cells = append(cells, shared.LastUsedCell(now, t, tty))
+		}
+		tp.AddRow(shared.RowPaint(cs, now, t), cells...)
 	}
 	return tp.Render()
 }
 
-// SortByExpiry orders tokens soonest-expiring first, tokens that never
-// expire last, and ties by creation time, then ID, so output is stable.
-func SortByExpiry(list []tokens.Token) {
-	key := func(t tokens.Token) int64 {
-		if t.ExpiryTime <= 0 {
-			return 1<<63 - 1
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
 		}
-		return t.ExpiryTime
 	}
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if key(a) != key(b) {
-			return key(a) < key(b)
-		}
-		if a.CreationTime != b.CreationTime {
-			return a.CreationTime < b.CreationTime
-		}
-		return a.ID < b.ID
-	})
+	return -1
 }
