@@ -108,13 +108,16 @@ var matrixCommands = []matrixCommand{
 	},
 }
 
-func hasComment(srv *emulator.Server, comment string) bool {
+func hasComment(srv *emulator.Server, comment string) bool { return countComment(srv, comment) > 0 }
+
+func countComment(srv *emulator.Server, comment string) int {
+	n := 0
 	for _, t := range srv.Tokens("alice") {
 		if t.Comment == comment {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 const checkCreds = `; check the credentials of profile DEFAULT in .*/\.databrickscfg`
@@ -142,10 +145,20 @@ var matrixFaults = []matrixFault{
 	{name: "500 always", fault: emulator.Fault{Status: 500},
 		want:     outcome{exit: 1, cause: `Injected fault: internal server error\. \(HTTP 500\); the workspace is having trouble, try again later`, maybe: true},
 		override: map[string]outcome{"list": {exit: 1, cause: `Injected fault: internal server error\. \(HTTP 500\); the workspace is having trouble, try again later`}}},
+	// A create is never repeated after a 5xx: the server may have done it.
 	{name: "503 then recovers", fault: emulator.Fault{Status: 503, Count: 1},
-		want: outcome{exit: 0, applied: true}, override: map[string]outcome{"list": {exit: 0}}},
+		want: outcome{exit: 0, applied: true},
+		override: map[string]outcome{
+			"list":       {exit: 0},
+			"create":     {exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`, maybe: true},
+			"create-out": {exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`, maybe: true},
+		}},
 	{name: "503 always", fault: emulator.Fault{Status: 503, RetryAfter: 1},
-		want: outcome{exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`}},
+		want:     outcome{exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`, maybe: true},
+		override: map[string]outcome{"list": {exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`}}},
+	{name: "503 after the work", fault: emulator.Fault{Status: 503, After: true},
+		want:     outcome{exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`, maybe: true, applied: true},
+		override: map[string]outcome{"list": {exit: 1, cause: `Injected fault: the service is temporarily unavailable\. \(HTTP 503\); the workspace is having trouble, try again later`}}},
 	{name: "connection dropped", fault: emulator.Fault{Kind: emulator.FaultDrop},
 		want:     outcome{exit: 1, cause: `the server closed the connection without answering; check the host and your network`, maybe: true},
 		override: map[string]outcome{"list": {exit: 1, cause: `the server closed the connection without answering; check the host and your network`}}},
@@ -156,15 +169,15 @@ var matrixFaults = []matrixFault{
 		want:     outcome{exit: 1, cause: `the connection was cut off in the middle of the answer; check the host and your network`, maybe: true, applied: true},
 		override: map[string]outcome{"list": {exit: 1, cause: `the connection was cut off in the middle of the answer; check the host and your network`}}},
 	{name: "malformed JSON", fault: emulator.Fault{Kind: emulator.FaultMalformed, After: true},
-		want: outcome{exit: 1, cause: `the response is not valid JSON; is the host a Databricks workspace\?`, maybe: true, applied: true},
+		want: outcome{exit: 1, cause: `the response is not valid JSON; check that the host is a Databricks workspace`, maybe: true, applied: true},
 		override: map[string]outcome{
-			"list": {exit: 1, cause: `the response is not valid JSON; is the host a Databricks workspace\?`},
+			"list": {exit: 1, cause: `the response is not valid JSON; check that the host is a Databricks workspace`},
 			// revoke reads no body: a 200 is its whole answer.
 			"revoke": {exit: 0, applied: true},
 		}},
 	{name: "empty body", fault: emulator.Fault{Kind: emulator.FaultEmpty, After: true},
-		want:     outcome{exit: 1, cause: `the answer was empty; is the host a Databricks workspace\?`, maybe: true, applied: true},
-		override: map[string]outcome{"list": {exit: 1, cause: `the answer was empty; is the host a Databricks workspace\?`}}},
+		want:     outcome{exit: 1, cause: `the answer was empty; check that the host is a Databricks workspace`, maybe: true, applied: true},
+		override: map[string]outcome{"list": {exit: 1, cause: `the answer was empty; check that the host is a Databricks workspace`}}},
 	{name: "HTML error page", fault: emulator.Fault{Kind: emulator.FaultHTML, Status: 502},
 		want:     outcome{exit: 1, cause: `Bad Gateway \(HTTP 502\); the workspace is having trouble, try again later`, maybe: true},
 		override: map[string]outcome{"list": {exit: 1, cause: `Bad Gateway \(HTTP 502\); the workspace is having trouble, try again later`}}},
@@ -240,6 +253,9 @@ func runMatrixCase(t *testing.T, cmd matrixCommand, f matrixFault) {
 		if stdout != "" && cmd.name != "revoke" {
 			t.Errorf("failed run printed to stdout: %s", stdout)
 		}
+	}
+	if n := countComment(srv, comment); strings.HasPrefix(cmd.name, "create") && n > 1 {
+		t.Errorf("one create left %d tokens on the server", n)
 	}
 	if !f.refused {
 		if got := cmd.applied(c); got != want.applied {

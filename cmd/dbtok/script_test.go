@@ -142,12 +142,18 @@ func checkHygiene(ts *testscript.TestScript, args []string) {
 		}
 	}
 	allowed := ts.Value(outFilesKey{}).(map[string]bool)
+	abs := func(p string) string {
+		if rest, ok := strings.CutPrefix(p, "~"); ok {
+			return ts.Getenv("HOME") + rest
+		}
+		return ts.MkAbs(p)
+	}
 	for i, a := range args {
 		if a == "--out" && i+1 < len(args) {
-			allowed[ts.MkAbs(args[i+1])] = true
+			allowed[abs(args[i+1])] = true
 		}
 		if v, ok := strings.CutPrefix(a, "--out="); ok {
-			allowed[ts.MkAbs(v)] = true
+			allowed[abs(v)] = true
 		}
 	}
 	root := ts.Getenv("WORK")
@@ -227,6 +233,9 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu reset-requests                forget the requests seen so far
 //	emu advance DURATION              move the server's clock
 //	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR (\n in COMMENT is a newline)
+//	emu seedmany USER N COMMENT       N more tokens for USER
+//	emu prefix VAR N NEWVAR           the first N characters of $VAR into $NEWVAR
+//	emu shared-prefix USER VAR        a one-character prefix several of USER's IDs share, into $VAR
 //	emu requests METHOD PATH N        the server saw N such requests
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
@@ -273,6 +282,30 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		info, _, err := srv.Seed(args[1], comment, srv.Now().Add(-age), life)
 		ts.Check(err)
 		ts.Setenv(args[5], info.TokenID)
+	case "seedmany":
+		n, _ := strconv.Atoi(args[2])
+		for i := 0; i < n; i++ {
+			_, _, err := srv.Seed(args[1], args[3], srv.Now(), 24*time.Hour)
+			ts.Check(err)
+		}
+	case "prefix":
+		// emu prefix VAR N NEWVAR: the first N characters of $VAR into $NEWVAR
+		n, _ := strconv.Atoi(args[2])
+		ts.Setenv(args[3], ts.Getenv(args[1])[:n])
+	case "shared-prefix":
+		// emu shared-prefix USER VAR: a one-character prefix of two or more
+		// of USER's token IDs into $VAR
+		seen := map[string]int{}
+		for _, t := range srv.Tokens(args[1]) {
+			seen[t.TokenID[:1]]++
+		}
+		for p, n := range seen {
+			if n > 1 {
+				ts.Setenv(args[2], p)
+				return
+			}
+		}
+		ts.Fatalf("no shared prefix among %s's tokens", args[1])
 	case "requests":
 		want, _ := strconv.Atoi(args[3])
 		got := 0

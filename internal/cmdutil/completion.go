@@ -36,14 +36,15 @@ func (f *Factory) CompleteProfiles(_ *cobra.Command, _ []string, toComplete stri
 // expiry, leaving out IDs already on the command line.
 func (f *Factory) CompleteTokenIDs(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	f.Quiet = true
+	f.MaxTimeout = completionTimeout
 	ws, err := f.Workspace()
 	if err != nil {
 		cobra.CompDebugln(err.Error(), false)
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	timeout := completionTimeout
-	if t, err := f.Timeout(); err == nil && t < timeout {
-		timeout = t
+	timeout, err := f.Timeout()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

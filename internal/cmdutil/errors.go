@@ -129,7 +129,7 @@ func Cause(ws *workspace.Workspace, err error, timeout time.Duration) string {
 	case tokens.KindQuota:
 		return msg + "; revoke unused tokens with `dbtok revoke`"
 	case tokens.KindProtocol:
-		return msg + "; is the host a Databricks workspace?"
+		return msg + "; check that the host is a Databricks workspace"
 	}
 	return msg
 }

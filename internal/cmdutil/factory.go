@@ -54,6 +54,9 @@ type Factory struct {
 	// Quiet suppresses warnings, for shell completion, where anything on
 	// stderr would land in the middle of the user's command line.
 	Quiet bool
+	// MaxTimeout, when set, caps the resolved timeout (shell completion
+	// must not keep a TAB press waiting).
+	MaxTimeout time.Duration
 
 	settingsOnce sync.Once
 	settings     *userconfig.Settings
@@ -133,6 +136,9 @@ func (f *Factory) Timeout() (time.Duration, error) {
 	if err != nil {
 		return 0, &FlagError{Err: err}
 	}
+	if f.MaxTimeout > 0 && d > f.MaxTimeout {
+		d = f.MaxTimeout
+	}
 	return d, nil
 }
 
@@ -170,14 +176,20 @@ func NoSubcommand(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	return FlagErrorf("%s", UnknownCommand(cmd, args[0]))
+}
+
+// UnknownCommand says that word is not a command of cmd, suggesting the
+// closest one.
+func UnknownCommand(cmd *cobra.Command, word string) string {
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2
 	}
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		msg += fmt.Sprintf(": did you mean %q?", s[0])
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
 	}
-	return FlagErrorf("%s; see `%s --help`", msg, cmd.CommandPath())
+	return fmt.Sprintf("%s; see `%s --help`", msg, cmd.CommandPath())
 }
 
 // ShowHelp is the RunE of a command group: help without arguments, a

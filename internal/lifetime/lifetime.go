@@ -61,8 +61,11 @@ func explain(s string, err error) error {
 		return fmt.Errorf("lifetime %q has a number without a unit: %s", s, hint)
 	case strings.Contains(msg, "unknown unit"):
 		unit := unknownUnit(s)
-		if unit == "y" || unit == "mo" || unit == "M" {
+		switch unit {
+		case "y", "yr":
 			return fmt.Errorf("lifetime %q: unit %q is ambiguous, use days instead (e.g. 365d)", s, unit)
+		case "mo", "M", "mon":
+			return fmt.Errorf("lifetime %q: unit %q is ambiguous, use days instead (e.g. 30d)", s, unit)
 		}
 		return fmt.Errorf("lifetime %q: unknown unit %q (units: w, d, h, m, s)", s, unit)
 	}

@@ -73,11 +73,15 @@ func TestSanitize(t *testing.T) {
 func TestRelative(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for d, want := range map[time.Duration]string{
-		30 * time.Second:      "in 30s",
-		-5 * time.Minute:      "5m ago",
-		36 * time.Hour:        "in 36h",
-		12*24*time.Hour + 1:   "in 12d",
-		-400 * 24 * time.Hour: "400d ago",
+		30 * time.Second:               "in 30s",
+		-5 * time.Minute:               "5m ago",
+		36 * time.Hour:                 "in 36h",
+		12*24*time.Hour + 1:            "in 12d",
+		-400 * 24 * time.Hour:          "400d ago",
+		100*24*time.Hour - time.Second: "in 100d",
+		3*24*time.Hour - time.Second:   "in 3d",
+		time.Hour - time.Second:        "in 1h",
+		90*time.Minute - time.Second:   "in 1h",
 	} {
 		if got := Relative(now, now.Add(d)); got != want {
 			t.Errorf("Relative(%v) = %q, want %q", d, got, want)

@@ -15,17 +15,20 @@ func Relative(now, t time.Time) string {
 	return Span(-d) + " ago"
 }
 
-// Span renders a duration in its largest sensible unit.
+// Span renders a duration in its largest sensible unit, rounded to the
+// nearest: a 100-day token created a moment ago expires "in 100d", not
+// "in 99d".
 func Span(d time.Duration) string {
+	round := func(unit time.Duration) int { return int((d + unit/2) / unit) }
 	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < time.Minute-time.Second/2:
+		return fmt.Sprintf("%ds", round(time.Second))
+	case d < time.Hour-time.Minute/2:
+		return fmt.Sprintf("%dm", round(time.Minute))
+	case d < 48*time.Hour-time.Hour/2:
+		return fmt.Sprintf("%dh", round(time.Hour))
 	default:
-		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+		return fmt.Sprintf("%dd", round(24*time.Hour))
 	}
 }
 

@@ -19,7 +19,7 @@ var (
 	patToken = regexp.MustCompile(`dapi[0-9a-fA-F]{8,}(-[0-9]+)?`)
 	// Credential headers as the SDK's debug log prints them, and anything
 	// sent as a bearer credential.
-	credHeader = regexp.MustCompile(`(?i)((?:authorization|[\w-]*token)\s*:\s*(?:bearer\s+|basic\s+)?)[^\s"',;]+`)
+	credHeader = regexp.MustCompile(`(?i)((?:authorization|x-[\w-]*-token)\s*:\s*(?:bearer\s+|basic\s+)?)[^\s"',;]+`)
 	bearer     = regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;]+`)
 )
 

@@ -9,15 +9,17 @@ func TestString(t *testing.T) {
 	Add("s3cr3t-value-123")
 	Add("short")
 	for in, want := range map[string]string{
-		"token dapi0123456789abcdef0123456789abcdef here":  "token [REDACTED] here",
-		"dapi0123456789abcdef0123456789abcdef-2":           "[REDACTED]",
-		"Authorization: Bearer abc.def.ghi":                "Authorization: Bearer [REDACTED]",
-		`{"password":"s3cr3t-value-123"}`:                  `{"password":"[REDACTED]"}`,
-		"> * Authorization: Basic dXNlcjpwYXNz":            "> * Authorization: Basic [REDACTED]",
-		"> * X-Databricks-Azure-SP-Management-Token: eyJ0": "> * X-Databricks-Azure-SP-Management-Token: [REDACTED]",
-		`{"token_value":"dapi0123456789ab`:                 `{"token_value":"[REDACTED]`,
-		"a short word stays":                               "a short word stays",
-		"dapi is not a token by itself":                    "dapi is not a token by itself",
+		"token dapi0123456789abcdef0123456789abcdef here":        "token [REDACTED] here",
+		"dapi0123456789abcdef0123456789abcdef-2":                 "[REDACTED]",
+		"Authorization: Bearer abc.def.ghi":                      "Authorization: Bearer [REDACTED]",
+		`{"password":"s3cr3t-value-123"}`:                        `{"password":"[REDACTED]"}`,
+		"> * Authorization: Basic dXNlcjpwYXNz":                  "> * Authorization: Basic [REDACTED]",
+		"> * X-Databricks-Azure-SP-Management-Token: eyJ0":       "> * X-Databricks-Azure-SP-Management-Token: [REDACTED]",
+		`{"token_value":"dapi0123456789ab`:                       `{"token_value":"[REDACTED]`,
+		"cannot print the token: write /dev/stdout: broken pipe": "cannot print the token: write /dev/stdout: broken pipe",
+		"Invalid token: expired":                                 "Invalid token: expired",
+		"a short word stays":                                     "a short word stays",
+		"dapi is not a token by itself":                          "dapi is not a token by itself",
 	} {
 		if got := String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)

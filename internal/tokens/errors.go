@@ -43,13 +43,13 @@ type Error struct {
 }
 
 // mayHaveApplied is false for answers that say the server did nothing:
-// refusals, and 503, which means "not now" rather than "failed half-way".
+// refusals and 429. A 5xx can come after the work was done, so it may.
 func (e *Error) mayHaveApplied() bool {
 	switch e.Kind {
 	case KindAuth, KindPermission, KindInvalid, KindQuota, KindRateLimited, KindNotFound:
 		return false
 	}
-	return e.Status != 503
+	return true
 }
 
 func (e *Error) Error() string { return e.Message }

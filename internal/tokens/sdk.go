@@ -2,12 +2,17 @@ package tokens
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/http/httptrace"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/client"
+	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/databricks/databricks-sdk-go/httpclient"
 	"github.com/databricks/databricks-sdk-go/service/settings"
 )
 
@@ -16,18 +21,49 @@ import (
 type sdkAPI struct {
 	tokens *settings.TokensAPI
 	mgmt   *settings.TokenManagementAPI
+	// The same services on a client that never repeats a request after an
+	// answer other than 429: a create repeated after a 503 that the
+	// server had in fact carried out mints a second token nobody sees.
+	createTokens *settings.TokensAPI
+	createMgmt   *settings.TokenManagementAPI
 }
 
 // NewSDK returns an API backed by a resolved SDK client.
-func NewSDK(c *client.DatabricksClient) API {
-	return &sdkAPI{tokens: settings.NewTokens(c), mgmt: settings.NewTokenManagement(c)}
+func NewSDK(c *client.DatabricksClient) (API, error) {
+	once, err := singleAttemptClient(c)
+	if err != nil {
+		return nil, err
+	}
+	return &sdkAPI{
+		tokens:       settings.NewTokens(c),
+		mgmt:         settings.NewTokenManagement(c),
+		createTokens: settings.NewTokens(once),
+		createMgmt:   settings.NewTokenManagement(once),
+	}, nil
+}
+
+// singleAttemptClient shares c's configuration and credentials but retries
+// only a 429, which says the request was turned away untouched. (Failed
+// connections are handled by the transport, which never repeats a request
+// that may have reached the server.)
+func singleAttemptClient(c *client.DatabricksClient) (*client.DatabricksClient, error) {
+	cc, err := config.HTTPClientConfigFromConfig(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	cc.TransientErrors = nil
+	cc.ErrorRetriable = func(_ context.Context, err error) bool {
+		var apiErr *apierr.APIError
+		return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests
+	}
+	return client.NewWithClient(c.Config, httpclient.NewApiClient(cc))
 }
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	var resp *settings.CreateTokenResponse
 	err := changing(ctx, func(ctx context.Context) error {
 		var err error
-		resp, err = a.tokens.Create(ctx, settings.CreateTokenRequest{
+		resp, err = a.createTokens.Create(ctx, settings.CreateTokenRequest{
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,
 		})
@@ -103,7 +139,7 @@ func (a *sdkAPI) CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*
 	var resp *settings.CreateOboTokenResponse
 	err := changing(ctx, func(ctx context.Context) error {
 		var err error
-		resp, err = a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
+		resp, err = a.createMgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
 			ApplicationId:   req.ApplicationID,
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,

@@ -9,15 +9,20 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/client"
 	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/databricks/databricks-sdk-go/useragent"
+	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokens"
+	"golang.org/x/mod/semver"
 )
 
 type Options struct {
@@ -69,24 +74,72 @@ func ConfigPath(flag string) string {
 	return databrickscfg.DefaultPath()
 }
 
-// Open resolves the workspace. It does no network I/O for PAT profiles
-// beyond what the SDK's chosen auth method needs.
+// Open resolves the workspace and authenticates, all within opts.Timeout:
+// the SDK resolves credentials on a context of its own, and some methods
+// (OAuth discovery, a CLI that never returns) could otherwise wait for
+// minutes.
 func Open(opts Options) (*Workspace, error) {
 	profile := opts.Profile
 	if profile == "" {
 		profile = ProfileFromEnv()
 	}
 	path := ConfigPath(opts.ConfigFile)
+	where := "the workspace"
 	// When the SDK is going to read the config file, read it first: the
 	// SDK ignores a missing file, quotes unparsable lines (secrets
 	// included) and reports a missing profile only as "cannot configure
 	// default credentials".
 	if profile != "" || !configuredByEnv() {
-		if err := checkConfigFile(path, profile, opts.File, opts.Warn); err != nil {
+		p, err := checkConfigFile(path, profile, opts.File, opts.Warn)
+		if err != nil {
 			return nil, err
 		}
+		where = fmt.Sprintf("profile %s (%s)", p.Name, p.Host())
+	} else if h := os.Getenv("DATABRICKS_HOST"); h != "" {
+		if err := validateHost(h); err != nil {
+			return nil, &ConfigError{Msg: "DATABRICKS_HOST " + err.Error()}
+		}
+		where = h
 	}
 
+	type result struct {
+		ws  *Workspace
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ws, err := connect(opts, profile, path)
+		done <- result{ws, err}
+	}()
+	timer := time.NewTimer(opts.Timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.ws, r.err
+	case <-timer.C:
+		return nil, &tokens.Error{Kind: tokens.KindTimeout, Message: fmt.Sprintf(
+			"cannot authenticate to %s: no answer within %s; try again, or raise --timeout", where, opts.Timeout)}
+	}
+}
+
+var userAgentOnce sync.Once
+
+// setUserAgent makes requests say they come from dbtok, so that workspace
+// audit logs can tell it apart. The SDK panics on a version that is not
+// semver (a dev build's "f925d0b-dirty"), hence the check and the recover.
+func setUserAgent() {
+	userAgentOnce.Do(func() {
+		v := strings.TrimPrefix(build.Version, "v")
+		if !semver.IsValid("v" + v) {
+			v = "0.0.0-dev"
+		}
+		defer func() { _ = recover() }()
+		useragent.WithProduct("dbtok", v)
+	})
+}
+
+func connect(opts Options, profile, path string) (*Workspace, error) {
+	setUserAgent()
 	secs := int(math.Ceil(opts.Timeout.Seconds()))
 	cfg := &config.Config{
 		Profile:    profile,
@@ -107,14 +160,39 @@ func Open(opts Options) (*Workspace, error) {
 	// Authenticate now rather than inside the first API call, so that
 	// "no credentials" is reported as such, not as a failed request.
 	if err := cfg.Authenticate(&http.Request{Header: http.Header{}}); err != nil {
-		return nil, authError(cfg, err)
+		return nil, authError(cfg, path, err)
+	}
+	api, err := tokens.NewSDK(c)
+	if err != nil {
+		return nil, &ConfigError{Msg: redact.String(err.Error())}
 	}
 	return &Workspace{
 		Profile:    cfg.Profile,
 		Host:       cfg.Host,
 		ConfigFile: path,
-		Tokens:     tokens.NewSDK(c),
+		Tokens:     api,
 	}, nil
+}
+
+// validateHost accepts what the SDK accepts, and says how to fix the rest.
+func validateHost(h string) error {
+	u, err := url.Parse(h)
+	if err == nil && u.Host != "" {
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return fmt.Errorf("%q has scheme %q: use https://%s", h, u.Scheme, u.Host)
+		}
+		return nil
+	}
+	if !strings.Contains(h, "://") {
+		if u2, err2 := url.Parse("https://" + h); err2 == nil && u2.Hostname() != "" {
+			if err != nil {
+				// The SDK only adds https:// to what parses on its own.
+				return fmt.Errorf("%q has no scheme: use https://%s", h, h)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a workspace URL: use https://<your-workspace>", h)
 }
 
 // configuredByEnv reports whether the environment alone configures the
@@ -125,30 +203,24 @@ func configuredByEnv() bool {
 	if err := config.ConfigAttributes.Configure(&env); err != nil {
 		return false
 	}
-	if env.Host != "" {
-		return true
-	}
-	for _, a := range config.ConfigAttributes {
-		if a.HasAuthAttribute() && !a.IsZero(&env) {
-			return true
-		}
-	}
-	return false
+	return env.Host != "" || hasCredentials(&env)
 }
 
-// checkConfigFile validates the file and the profile the SDK will use.
-func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) error {
+// checkConfigFile validates the file and the profile the SDK will use,
+// and returns that profile.
+func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) (databrickscfg.Profile, error) {
+	var none databrickscfg.Profile
 	var err error
 	if f == nil || f.Path != path {
 		f, err = databrickscfg.Load(path)
 	}
 	switch {
 	case errors.Is(err, databrickscfg.ErrNotFound) && profile != "":
-		return &ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+		return none, &ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
 	case errors.Is(err, databrickscfg.ErrNotFound):
-		return &AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
+		return none, &AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
 	case err != nil:
-		return &ConfigError{Msg: err.Error()}
+		return none, &ConfigError{Msg: err.Error()}
 	}
 	if warn != nil && f.ExposedToOthers() && f.HasSecrets() {
 		warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", path, f.Mode, path))
@@ -158,17 +230,32 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 		name = f.DefaultProfile()
 	}
 	p, ok := f.Get(name)
-	switch {
-	case !ok && len(f.Profiles) == 0:
-		return &ConfigError{Msg: fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)}
-	case !ok && profile != "":
-		return &ConfigError{Msg: fmt.Sprintf("profile %q not found in %s; available profiles: %s", profile, path, strings.Join(f.Names(), ", "))}
-	case !ok:
-		return &ConfigError{Msg: fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, strings.Join(f.Names(), ", "))}
-	case p.Host() == "":
-		return &ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+	if !ok {
+		return none, &ConfigError{Msg: missingProfile(f, path, name, profile != "")}
 	}
-	return nil
+	if p.Host() == "" {
+		return none, &ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+	}
+	if err := validateHost(p.Host()); err != nil {
+		return none, &ConfigError{Msg: fmt.Sprintf("profile %s in %s: host %v", name, path, err)}
+	}
+	return p, nil
+}
+
+func missingProfile(f *databrickscfg.File, path, name string, named bool) string {
+	if len(f.Profiles) == 0 {
+		return fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)
+	}
+	available := strings.Join(f.Names(), ", ")
+	if !named {
+		return fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, available)
+	}
+	for _, n := range f.Names() {
+		if strings.EqualFold(n, name) {
+			return fmt.Sprintf("profile %q not found in %s: did you mean %q? (profile names are case-sensitive)", name, path, n)
+		}
+	}
+	return fmt.Sprintf("profile %q not found in %s; available profiles: %s", name, path, available)
 }
 
 func resolveError(err error) error {
@@ -181,22 +268,43 @@ func resolveError(err error) error {
 	return &ConfigError{Msg: redact.String(msg)}
 }
 
-func authError(cfg *config.Config, err error) error {
-	if errors.Is(err, config.ErrCannotConfigureDefault) {
-		if cfg.Host == "" {
-			return &AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
-		}
-		where := cfg.Host
+func authError(cfg *config.Config, path string, err error) error {
+	if cfg.Host == "" {
+		return &AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
+	}
+	where := cfg.Host
+	if cfg.Profile != "" {
+		where = fmt.Sprintf("profile %s (%s)", cfg.Profile, cfg.Host)
+	}
+	if errors.Is(err, config.ErrCannotConfigureDefault) && !hasCredentials(cfg) {
 		if cfg.Profile != "" {
-			where = fmt.Sprintf("profile %s (%s)", cfg.Profile, cfg.Host)
+			return &AuthError{Msg: fmt.Sprintf("no credentials for %s: add token = <a PAT> (or another auth method) to the profile in %s", where, path)}
 		}
-		return &AuthError{Msg: fmt.Sprintf("no usable credentials for %s: add a token (or another auth method) to the profile, or set DATABRICKS_TOKEN", where)}
+		return &AuthError{Msg: fmt.Sprintf("no credentials for %s: set DATABRICKS_TOKEN, or use a profile", where)}
+	}
+	if errors.Is(err, config.ErrCannotConfigureDefault) {
+		return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the configured credentials (%s) did not work; check them (--debug shows why)", where, strings.Join(credentialNames(cfg), ", "))}
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, ". Config:"); i >= 0 {
 		msg = msg[:i]
 	}
-	return &AuthError{Msg: "cannot authenticate: " + redact.String(strings.Join(strings.Fields(msg), " "))}
+	msg = strings.TrimPrefix(msg, "default auth: ")
+	return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: %s (--debug shows more)", where, redact.String(strings.Join(strings.Fields(msg), " ")))}
+}
+
+// hasCredentials reports whether any credential is configured at all.
+func hasCredentials(cfg *config.Config) bool { return len(credentialNames(cfg)) > 0 }
+
+// credentialNames lists the credential settings that are set (names only).
+func credentialNames(cfg *config.Config) []string {
+	var names []string
+	for _, a := range config.ConfigAttributes {
+		if a.HasAuthAttribute() && !a.IsZero(cfg) {
+			names = append(names, a.Name)
+		}
+	}
+	return names
 }
 
 // registerSecrets teaches the redactor every credential the SDK resolved,

@@ -126,6 +126,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmd.SetVersionTemplate(version.Format())
+	// Declared here so cobra does not add -v: gh and kubectl users read -v
+	// as "verbose".
+	cmd.Flags().Bool("version", false, "show dbtok's version")
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
@@ -134,10 +137,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	pf := cmd.PersistentFlags()
-	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then DEFAULT)")
+	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then the file's default_profile, then DEFAULT)")
 	pf.StringVar(&g.ConfigFile, "config-file", "", "the Databricks config `FILE` (default: $DATABRICKS_CONFIG_FILE, then ~/.databrickscfg)")
-	pf.StringVarP(&g.Output, "output", "o", "", "output `FORMAT`: table or json (default: table on a terminal, json otherwise)")
-	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this long")
+	pf.StringVarP(&g.Output, "output", "o", "", "output `FORMAT`: table or json (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
+	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this long (also $DBTOK_TIMEOUT or the config file)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
 	pf.StringVarP(&g.JQ, "jq", "q", "", "filter JSON output with a jq `EXPRESSION` (implies -o json)")
@@ -192,9 +195,7 @@ func unknownCommand(root *cobra.Command, msg string) string {
 	// first is: unknown command "x" for "dbtok"
 	parts := strings.SplitN(first, `"`, 3)
 	if len(parts) == 3 {
-		if s := root.SuggestionsFor(parts[1]); len(s) > 0 {
-			first += fmt.Sprintf(": did you mean %q?", s[0])
-		}
+		return cmdutil.UnknownCommand(root, parts[1])
 	}
 	return first + "; see `dbtok --help`"
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/output"
@@ -78,6 +80,14 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			}
 			if err := ValidateComment(opts.Comment); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("out") {
+				if strings.TrimSpace(opts.Out) == "" {
+					// An unset variable in `--out "$FILE"` must not send
+					// the token to stdout, into a CI log.
+					return cmdutil.FlagErrorf("--out needs a file name")
+				}
+				opts.Out = databrickscfg.ExpandHome(opts.Out)
 			}
 			if opts.Force && opts.Out == "" {
 				return cmdutil.FlagErrorf("--force only applies with --out")

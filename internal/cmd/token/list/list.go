@@ -259,7 +259,7 @@ func render(opts *Options, format output.Format, printer *output.JSONPrinter, ro
 		if multi {
 			cells = append(cells, r.ws.Profile)
 		}
-		cells = append(cells, t.ID)
+		cells = append(cells, shared.IDCell(t.ID, tty))
 		if opts.AllUsers {
 			cells = append(cells, t.Owner.CreatedByUsername)
 		}

@@ -1,15 +1,20 @@
-// Package revoke implements `dbtok token revoke`: revoke tokens by ID,
-// carrying on past failures and reporting each one.
+// Package revoke implements `dbtok token revoke`: revoke tokens by ID or by
+// filter, in one workspace or many, carrying on past failures and
+// reporting each one.
 package revoke
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -20,41 +25,93 @@ import (
 type Options struct {
 	IO           *iostreams.IOStreams
 	Workspace    func() (*workspace.Workspace, error)
+	WorkspaceFor func(profile string) (*workspace.Workspace, error)
 	OutputFormat func() (output.Format, error)
+	JSONPrinter  func() (*output.JSONPrinter, error)
 	Timeout      func() (time.Duration, error)
+	Now          func() time.Time
 
-	IDs []string
+	IDs       []string
+	Filter    shared.Filter
+	AllUsers  bool
+	Yes       bool
+	DryRun    bool
+	Parallel  int
+	Selection shared.ProfileSelection
+	Profiles  []string // resolved selection; nil means the one workspace
 }
+
+// DefaultParallel is how many revocations run at once in one workspace.
+const DefaultParallel = 8
 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:           f.IOStreams,
 		Workspace:    f.Workspace,
+		WorkspaceFor: f.WorkspaceFor,
 		OutputFormat: f.OutputFormat,
+		JSONPrinter:  f.JSONPrinter,
 		Timeout:      f.Timeout,
+		Now:          f.Now,
 	}
 	cmd := &cobra.Command{
-		Use:     "revoke TOKEN_ID...",
+		Use:     "revoke [TOKEN_ID...]",
 		Aliases: []string{"delete", "rm"},
 		Short:   "Revoke personal access tokens",
 		Long: heredoc.Doc(`
-			Revoke one or more of your personal access tokens by ID.
+			Revoke tokens by ID, or every token that matches filters.
 
-			Every ID is tried even when some fail; each failure is reported on
-			stderr, and the exit code is 4 if the only failures were unknown
-			IDs, or that of the first other failure. With -o json, stdout gets
-			{"revoked": [...], "failed": [...]}.
+			By ID, every ID is tried even when some fail; each failure is
+			reported on stderr, and the exit code is 4 if the only failures
+			were unknown IDs, or that of the first other failure.
+
+			By filter (--comment, --expired, --expiring-within, --created-before,
+			--no-expiry), dbtok lists what matches and asks before revoking on a
+			terminal. Without a terminal it refuses unless --yes; --dry-run
+			only shows what would go. Filters work across workspaces with
+			--all-profiles or --profiles.
+
+			Revocations run concurrently (--parallel), through the SDK's rate
+			limiter. With -o json, stdout gets {"revoked": [...], "failed": [...]}.
+			With --all-users, a workspace admin revokes any user's tokens
+			through the Token Management API.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok revoke 5f3a0c...
-			$ dbtok list -o json | jq -r '.[] | select(.comment == "old") | .token_id' | xargs dbtok revoke
+			$ dbtok revoke --comment 'ci-*' --created-before 90d --dry-run
+			$ dbtok revoke --expired --all-profiles --yes
+			$ dbtok revoke --all-users 5f3a0c...
 		`)),
-		Args: cmdutil.MinimumArgs(1, "no token ID given: pass the IDs to revoke (see `dbtok list`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Filter.Parse(); err != nil {
+				return err
+			}
+			if err := opts.Selection.Validate(f); err != nil {
+				return err
+			}
+			switch {
+			case len(args) > 0 && opts.Filter.Active():
+				return cmdutil.FlagErrorf("give token IDs or filters, not both")
+			case len(args) > 0 && opts.Selection.Active():
+				return cmdutil.FlagErrorf("token IDs belong to one workspace: with --all-profiles or --profiles, select tokens with filters")
+			case len(args) == 0 && !opts.Filter.Active():
+				return cmdutil.FlagErrorf("no token ID given: pass the IDs to revoke, or filters such as --comment (see `dbtok list`)")
+			case len(args) > 0 && opts.DryRun:
+				return cmdutil.FlagErrorf("--dry-run goes with filters; with IDs, `dbtok list` shows the tokens")
+			case opts.Parallel < 1:
+				return cmdutil.FlagErrorf("--parallel must be at least 1")
+			}
 			if err := shared.ValidateIDs(args); err != nil {
 				return err
 			}
 			opts.IDs = dedupe(args)
+			if opts.Selection.Active() {
+				names, err := f.SelectProfiles(opts.Selection.All, opts.Selection.Patterns)
+				if err != nil {
+					return err
+				}
+				opts.Profiles = names
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -62,14 +119,30 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 		ValidArgsFunction: f.CompleteTokenIDs,
 	}
+	opts.Filter.AddFlags(cmd.Flags())
+	opts.Selection.AddFlags(cmd, f)
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "revoke what the filters match without asking")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only show what the filters match")
+	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "how many revocations to run at once")
 	return cmd
 }
 
+// target is one token to revoke.
+type target struct {
+	ws    *workspace.Workspace
+	id    string
+	token *tokens.Token // known when selected by filter
+}
+
 type revokedJSON struct {
-	TokenID string `json:"token_id"`
+	*shared.WorkspaceJSON
+	TokenID string  `json:"token_id"`
+	Comment *string `json:"comment,omitempty"`
 }
 
 type failedJSON struct {
+	*shared.WorkspaceJSON
 	TokenID   string `json:"token_id"`
 	Error     string `json:"error"`
 	ErrorCode string `json:"error_code,omitempty"`
@@ -80,8 +153,17 @@ type resultJSON struct {
 	Failed  []failedJSON  `json:"failed"`
 }
 
+type dryRunJSON struct {
+	DryRun      bool             `json:"dry_run"`
+	WouldRevoke []shared.RowJSON `json:"would_revoke"`
+}
+
 func revokeRun(ctx context.Context, opts *Options) error {
 	format, err := opts.OutputFormat()
+	if err != nil {
+		return err
+	}
+	printer, err := opts.JSONPrinter()
 	if err != nil {
 		return err
 	}
@@ -89,56 +171,333 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	ws, err := opts.Workspace()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
-	res := resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
-	cs := opts.IO.ColorScheme()
-	var firstErr error
-	exit := cmdutil.ExitOK
-	for _, id := range opts.IDs {
-		err := ws.Tokens.Revoke(ctx, id)
-		if err == nil {
-			res.Revoked = append(res.Revoked, revokedJSON{TokenID: id})
-			if format == output.Table {
-				fmt.Fprintf(opts.IO.Out, "%s Revoked %s\n", cs.Green("✓"), id)
+	var targets []target
+	var listFailure error
+	if len(opts.IDs) > 0 {
+		ws, err := opts.Workspace()
+		if err != nil {
+			return err
+		}
+		ids, unresolved, err := resolvePrefixes(ctx, opts, ws, timeout)
+		if err != nil {
+			return err
+		}
+		listFailure = unresolved
+		for _, id := range ids {
+			targets = append(targets, target{ws: ws, id: id})
+		}
+		if len(targets) == 0 {
+			return exitFor(listFailure)
+		}
+	} else {
+		targets, listFailure, err = selectTargets(ctx, opts, timeout)
+		if err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "No tokens match (%s): nothing to revoke.\n", opts.Filter.Describe())
+			return exitFor(listFailure)
+		}
+		if opts.DryRun {
+			if err := showPlan(opts, format, printer, targets, opts.IO.Out, true); err != nil {
+				return err
 			}
-			continue
+			return exitFor(listFailure)
 		}
-		var failure error
-		if tokens.KindOf(err) == tokens.KindNotFound {
-			failure = fmt.Errorf("token %s not found in %s: nothing revoked (see `dbtok list`)", id, ws)
-		} else {
-			failure = cmdutil.APIError("revoke token "+id, ws, err, timeout)
-			if te, ok := err.(*tokens.Error); ok && te.MaybeApplied {
-				failure = fmt.Errorf("%w; it may have been revoked anyway: check with `dbtok list%s`", failure, profileFlag(ws))
-			}
-		}
-		cmdutil.PrintError(opts.IO.ErrOut, failure)
-		f := failedJSON{TokenID: id, Error: failure.Error()}
-		if te, ok := err.(*tokens.Error); ok {
-			f.ErrorCode = te.Code
-		}
-		res.Failed = append(res.Failed, f)
-		// Unknown IDs exit 4 only if nothing worse happened.
-		code := cmdutil.ExitCode(err)
-		if firstErr == nil || exit == cmdutil.ExitNotFound && code != cmdutil.ExitNotFound {
-			firstErr, exit = err, code
-		}
-	}
-	if format == output.JSON {
-		if err := output.WriteJSON(opts.IO.Out, res); err != nil {
+		if ok, err := confirm(ctx, opts, format, printer, targets); err != nil || !ok {
 			return err
 		}
 	}
-	if firstErr != nil {
-		return &cmdutil.SilentError{Code: exit}
+
+	results := execute(ctx, opts, targets, timeout)
+	if err := report(opts, format, printer, results); err != nil {
+		return err
+	}
+	return exitFor(errors.Join(listFailure, worst(results)))
+}
+
+// resolvePrefixes expands IDs shorter than a full token ID (as terminal
+// tables show them) to the one token they start. A prefix that matches
+// nothing or several tokens is reported and left out; full IDs cost no
+// request.
+func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace, timeout time.Duration) ([]string, error, error) {
+	short := false
+	for _, id := range opts.IDs {
+		short = short || len(id) < shared.FullIDLen
+	}
+	if !short {
+		return opts.IDs, nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var list []tokens.Token
+	var err error
+	if opts.AllUsers {
+		list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{})
+	} else {
+		list, err = ws.Tokens.List(ctx)
+	}
+	if err != nil {
+		return nil, nil, cmdutil.APIError("list tokens (to expand short token IDs)", ws, err, timeout)
+	}
+	var out []string
+	var failure error
+	for _, id := range opts.IDs {
+		if len(id) >= shared.FullIDLen {
+			out = append(out, id)
+			continue
+		}
+		var matches []string
+		for _, t := range list {
+			if strings.HasPrefix(t.ID, id) {
+				matches = append(matches, t.ID)
+			}
+		}
+		var problem error
+		switch len(matches) {
+		case 1:
+			out = append(out, matches[0])
+			continue
+		case 0:
+			problem = cmdutil.WrapAPIError(fmt.Sprintf("no token ID in %s starts with %s: nothing revoked (see `dbtok list`)", ws, id), &tokens.Error{Kind: tokens.KindNotFound})
+		default:
+			problem = cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID", id, len(matches), ws)
+		}
+		cmdutil.PrintError(opts.IO.ErrOut, problem)
+		failure = errors.Join(failure, problem)
+	}
+	return dedupe(out), failure, nil
+}
+
+// selectTargets lists each workspace's tokens and keeps those the filters
+// match. A workspace that cannot be listed is reported and skipped.
+func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([]target, error, error) {
+	open := func(profile string) func() (*workspace.Workspace, error) {
+		if opts.Profiles == nil {
+			return opts.Workspace
+		}
+		return func() (*workspace.Workspace, error) { return opts.WorkspaceFor(profile) }
+	}
+	profiles := opts.Profiles
+	if profiles == nil {
+		profiles = []string{""}
+	}
+	now := opts.Now()
+	results := fanout.Run(ctx, profiles, fanout.DefaultParallel, func(ctx context.Context, profile string) ([]target, error) {
+		ws, err := open(profile)()
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		var list []tokens.Token
+		if opts.AllUsers {
+			list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{})
+		} else {
+			list, err = ws.Tokens.List(ctx)
+		}
+		if err != nil {
+			return nil, cmdutil.APIError("list tokens", ws, err, timeout)
+		}
+		matched := opts.Filter.Apply(list, now)
+		shared.Sort(matched, "expiry")
+		out := make([]target, len(matched))
+		for i := range matched {
+			out[i] = target{ws: ws, id: matched[i].ID, token: &matched[i]}
+		}
+		return out, nil
+	})
+	if opts.Profiles == nil && results[0].Err != nil {
+		return nil, nil, results[0].Err
+	}
+	var targets []target
+	var failure error
+	for _, r := range results {
+		if r.Err != nil {
+			cmdutil.PrintError(opts.IO.ErrOut, r.Err)
+			failure = errors.Join(failure, r.Err)
+			continue
+		}
+		targets = append(targets, r.Value...)
+	}
+	return targets, failure, nil
+}
+
+// confirm shows the plan and asks; without a terminal, only --yes goes on.
+func confirm(ctx context.Context, opts *Options, format output.Format, printer *output.JSONPrinter, targets []target) (bool, error) {
+	if opts.Yes {
+		return true, nil
+	}
+	if !opts.IO.CanPrompt() {
+		return false, cmdutil.FlagErrorf("refusing to revoke %d token(s) without confirmation: there is no terminal to ask on; pass --yes (or --dry-run to see them)", len(targets))
+	}
+	if err := showPlan(opts, output.Table, printer, targets, opts.IO.ErrOut, false); err != nil {
+		return false, err
+	}
+	ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Revoke %d token(s)?", len(targets)))
+	if err != nil {
+		return false, cmdutil.WrapAPIError("interrupted: nothing was revoked", &tokens.Error{Kind: tokens.KindCanceled, Message: "interrupted", Err: err})
+	}
+	if !ok {
+		fmt.Fprintln(opts.IO.ErrOut, "Nothing revoked.")
+	}
+	return ok, nil
+}
+
+func showPlan(opts *Options, format output.Format, printer *output.JSONPrinter, targets []target, w io.Writer, dryRun bool) error {
+	multi := opts.Profiles != nil
+	if format == output.JSON {
+		out := dryRunJSON{DryRun: true, WouldRevoke: []shared.RowJSON{}}
+		for _, t := range targets {
+			var ws *workspace.Workspace
+			if multi {
+				ws = t.ws
+			}
+			out.WouldRevoke = append(out.WouldRevoke, shared.Row(*t.token, ws))
+		}
+		return printer.Write(w, out)
+	}
+	now := opts.Now()
+	tty := opts.IO.IsStdoutTTY()
+	header := []string{"ID", "COMMENT", "CREATED", "EXPIRES"}
+	if multi {
+		header = append([]string{"PROFILE"}, header...)
+	}
+	if dryRun {
+		fmt.Fprintf(opts.IO.ErrOut, "Would revoke %d token(s):\n", len(targets))
+	}
+	tp := output.NewTable(w, opts.IO.TerminalWidth(), header...)
+	tp.Truncate = len(header) - 3
+	for _, t := range targets {
+		cells := []string{shared.IDCell(t.id, tty), t.token.Comment, shared.CreatedCell(now, *t.token, tty), shared.ExpiresCell(now, *t.token, tty)}
+		if multi {
+			cells = append([]string{t.ws.Profile}, cells...)
+		}
+		tp.AddRow(nil, cells...)
+	}
+	return tp.Render()
+}
+
+type outcome struct {
+	target
+	err error
+}
+
+// execute revokes every target, at most opts.Parallel at a time; each
+// call gets its own timeout so that a long list is not cut short.
+func execute(ctx context.Context, opts *Options, targets []target, timeout time.Duration) []outcome {
+	results := make([]outcome, len(targets))
+	idx := make([]int, len(targets))
+	for i := range idx {
+		idx[i] = i
+	}
+	fanout.Each(ctx, idx, opts.Parallel, func(ctx context.Context, i int) {
+		t := targets[i]
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		var err error
+		if opts.AllUsers {
+			err = t.ws.Tokens.RevokeAny(ctx, t.id)
+		} else {
+			err = t.ws.Tokens.Revoke(ctx, t.id)
+		}
+		results[i] = outcome{target: t, err: describe(t, err, timeout, opts.AllUsers)}
+	})
+	for i := range results {
+		if results[i].ws == nil {
+			// Never started: the run was interrupted first.
+			results[i] = outcome{target: targets[i], err: describe(targets[i], &tokens.Error{Kind: tokens.KindCanceled, Message: "interrupted"}, timeout, opts.AllUsers)}
+		}
+	}
+	return results
+}
+
+func describe(t target, err error, timeout time.Duration, allUsers bool) error {
+	switch {
+	case err == nil:
+		return nil
+	case tokens.KindOf(err) == tokens.KindNotFound:
+		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s: nothing revoked (see `dbtok list`)", t.id, t.ws), err)
+	case tokens.KindOf(err) == tokens.KindPermission && allUsers:
+		return cmdutil.WrapAPIError(fmt.Sprintf("cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403)", t.id, t.ws), err)
+	}
+	failure := cmdutil.APIError("revoke token "+t.id, t.ws, err, timeout)
+	var te *tokens.Error
+	if errors.As(err, &te) && te.MaybeApplied {
+		failure = cmdutil.WrapAPIError(fmt.Sprintf("%s; it may have been revoked anyway: check with `dbtok list%s`", failure, profileFlag(t.ws)), err)
+	}
+	return failure
+}
+
+func report(opts *Options, format output.Format, printer *output.JSONPrinter, results []outcome) error {
+	multi := opts.Profiles != nil
+	res := resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
+	cs := opts.IO.ColorScheme()
+	for _, r := range results {
+		var wsJSON *shared.WorkspaceJSON
+		if multi {
+			wsJSON = &shared.WorkspaceJSON{Profile: r.ws.Profile, Host: r.ws.Host}
+		}
+		if r.err != nil {
+			cmdutil.PrintError(opts.IO.ErrOut, r.err)
+			f := failedJSON{WorkspaceJSON: wsJSON, TokenID: r.id, Error: r.err.Error()}
+			var te *tokens.Error
+			if errors.As(r.err, &te) {
+				f.ErrorCode = te.Code
+			}
+			res.Failed = append(res.Failed, f)
+			continue
+		}
+		rj := revokedJSON{WorkspaceJSON: wsJSON, TokenID: r.id}
+		if r.token != nil {
+			rj.Comment = &r.token.Comment
+		}
+		res.Revoked = append(res.Revoked, rj)
+		if format == output.Table {
+			line := fmt.Sprintf("%s Revoked %s", cs.Green("✓"), r.id)
+			if r.token != nil && r.token.Comment != "" {
+				line += fmt.Sprintf(" (%s)", output.Sanitize(r.token.Comment))
+			}
+			if multi {
+				line += " in " + r.ws.Profile
+			}
+			fmt.Fprintln(opts.IO.Out, line)
+		}
+	}
+	if format == output.JSON {
+		return printer.Write(opts.IO.Out, res)
 	}
 	return nil
+}
+
+// worst picks the failure whose exit code wins: anything beats "not found".
+func worst(results []outcome) error {
+	var pick error
+	for _, r := range results {
+		if r.err == nil {
+			continue
+		}
+		if pick == nil || cmdutil.ExitCode(pick) == cmdutil.ExitNotFound && cmdutil.ExitCode(r.err) != cmdutil.ExitNotFound {
+			pick = r.err
+		}
+	}
+	return pick
+}
+
+// exitFor turns already-reported failures into their exit code.
+func exitFor(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &cmdutil.SilentError{Code: cmdutil.ExitCode(err)}
+}
+
+func profileFlag(ws *workspace.Workspace) string {
+	if ws.Profile == "" {
+		return ""
+	}
+	return " -p " + ws.Profile
 }
 
 // dedupe drops repeated IDs, keeping the first occurrence's position.
@@ -152,11 +511,4 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-func profileFlag(ws *workspace.Workspace) string {
-	if ws.Profile == "" {
-		return ""
-	}
-	return " -p " + ws.Profile
 }

@@ -78,6 +78,22 @@ func RowPaint(cs *iostreams.ColorScheme, now time.Time, t tokens.Token) func(str
 	return nil
 }
 
+// ShortIDLen is how much of a token ID a terminal table shows: a 64-digit
+// ID would leave no room for the comment. revoke accepts such prefixes.
+const ShortIDLen = 12
+
+// IDCell shortens IDs on a terminal; scripts reading a table get them whole.
+func IDCell(id string, tty bool) string {
+	if tty && len(id) > ShortIDLen {
+		return id[:ShortIDLen]
+	}
+	return id
+}
+
+// FullIDLen is the length of a Databricks token ID; shorter IDs given to
+// revoke are taken as prefixes.
+const FullIDLen = 64
+
 var validID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // ValidateIDs rejects IDs that cannot be token IDs before any request is

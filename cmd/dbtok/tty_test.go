@@ -1,0 +1,254 @@
+package main
+
+// Tests in a real pseudo-terminal: what dbtok does differently when a
+// person is at the keyboard (tables, colours, relative times, prompts).
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/dbtok/dbtok/internal/emulator"
+	"github.com/mattn/go-runewidth"
+)
+
+// ttySession is dbtok running with a terminal for stdin, stdout and stderr.
+type ttySession struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	ptmx *os.File
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+	exit int
+}
+
+func startTTY(t *testing.T, env []string, cols uint16, args ...string) *ttySession {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, exe("dbtok")), args...)
+	cmd.Env = env
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ttySession{t: t, cmd: cmd, ptmx: ptmx, done: make(chan struct{})}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			s.exit = ee.ExitCode()
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				s.exit = 128 + int(ws.Signal())
+			}
+		}
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		ptmx.Close()
+	})
+	return s
+}
+
+func (s *ttySession) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// waitFor waits until the terminal shows text.
+func (s *ttySession) waitFor(text string) {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(s.output(), text) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatalf("terminal never showed %q; it shows:\n%s", text, s.output())
+}
+
+func (s *ttySession) send(text string) {
+	s.t.Helper()
+	if _, err := s.ptmx.Write([]byte(text)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait returns the exit code and everything the terminal showed.
+func (s *ttySession) wait() (int, string) {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		s.t.Fatalf("dbtok did not exit; terminal shows:\n%s", s.output())
+	}
+	// Let the reader drain what was written just before exit.
+	time.Sleep(50 * time.Millisecond)
+	return s.exit, s.output()
+}
+
+// ttyEnv is an emulator and a config file for terminal tests.
+func ttyEnv(t *testing.T, extra ...string) (*emulator.Server, []string) {
+	t.Helper()
+	srv, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	home := t.TempDir()
+	cfg := fmt.Sprintf("[DEFAULT]\nhost = %s\ntoken = %s\n", srv.URL, scriptUsers[0].Token)
+	must(t, os.WriteFile(filepath.Join(home, ".databrickscfg"), []byte(cfg), 0o600))
+	env := append([]string{
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"PATH=" + os.Getenv("PATH"),
+		"TERM=xterm-256color",
+	}, extra...)
+	return srv, env
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+func TestTTYListTable(t *testing.T) {
+	srv, env := ttyEnv(t)
+	now := srv.Now()
+	_, _, err := srv.Seed("alice", "soon", now.Add(-time.Hour), 3*24*time.Hour)
+	must(t, err)
+	_, _, err = srv.Seed("alice", "日本語のコメント 🚀 with a long tail that will not fit the terminal at all", now.Add(-2*time.Hour), 100*24*time.Hour)
+	must(t, err)
+	_, _, err = srv.Seed("alice", "gone", now.Add(-48*time.Hour), 24*time.Hour)
+	must(t, err)
+	srv.Advance(time.Minute)
+
+	s := startTTY(t, env, 80, "list")
+	code, out := s.wait()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	plain := ansi.ReplaceAllString(out, "")
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(plain, "\r\n", "\n"), "\n"), "\n")
+	if !regexp.MustCompile(`^ID +COMMENT +CREATED +EXPIRES$`).MatchString(lines[0]) {
+		t.Fatalf("header: %q", lines[0])
+	}
+	// Relative times, rounded; short IDs; the table fits 80 columns and its
+	// columns line up although the comment has wide characters.
+	for _, want := range []string{`in 3d`, `in 100d`, `never`, `1h ago`} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("table lacks %q:\n%s", want, plain)
+		}
+	}
+	col := -1
+	for _, l := range lines {
+		if w := displayWidth(l); w > 80 {
+			t.Errorf("line is %d columns on an 80-column terminal: %q", w, l)
+		}
+		i := strings.Index(l, "  ")
+		if !strings.HasPrefix(l, "ID") && i != 12 {
+			t.Errorf("IDs are not shortened to 12 characters: %q", l)
+		}
+		c := expiresColumn(l)
+		if col >= 0 && c != col {
+			t.Errorf("EXPIRES column misaligned:\n%s", plain)
+		}
+		col = c
+	}
+	// Soon-expiring rows are yellow; NO_COLOR turns colour off.
+	if !regexp.MustCompile(`\x1b\[33m[0-9a-f]{12}`).MatchString(out) {
+		t.Errorf("the token expiring in 3d is not yellow:\n%q", out)
+	}
+	s = startTTY(t, append(env, "NO_COLOR=1"), 80, "list")
+	if _, out := s.wait(); strings.Contains(out, "\x1b[") {
+		t.Errorf("NO_COLOR still colours:\n%q", out)
+	}
+	s = startTTY(t, env, 80, "list", "--no-color")
+	if _, out := s.wait(); strings.Contains(out, "\x1b[") {
+		t.Errorf("--no-color still colours:\n%q", out)
+	}
+}
+
+func displayWidth(s string) int { return runewidth.StringWidth(s) }
+
+// expiresColumn is the display column where the last cell starts.
+func expiresColumn(line string) int {
+	i := strings.LastIndex(strings.TrimRight(line, " "), "  ")
+	return displayWidth(line[:i+2])
+}
+
+func TestTTYCreateWarnsToCopy(t *testing.T) {
+	_, env := ttyEnv(t)
+	s := startTTY(t, env, 100, "create", "--lifetime", "100d", "--comment", "human")
+	code, out := s.wait()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Comment:   human", "(in 100d)", "Token:     dapi", "Copy the token now"} {
+		if !strings.Contains(ansi.ReplaceAllString(out, ""), want) {
+			t.Errorf("terminal lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTTYRevokeConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		answer  string // typed at the prompt; "" means Ctrl-C
+		exit    int
+		revoked bool
+		shows   string
+	}{
+		{name: "yes", answer: "y\r", exit: 0, revoked: true, shows: "Revoked"},
+		{name: "no", answer: "n\r", exit: 0, revoked: false, shows: "Nothing revoked."},
+		{name: "enter means no", answer: "\r", exit: 0, revoked: false, shows: "Nothing revoked."},
+		{name: "ctrl-c", answer: "", exit: 130, revoked: false, shows: "Error: interrupted: nothing was revoked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, env := ttyEnv(t)
+			for i := 0; i < 2; i++ {
+				_, _, err := srv.Seed("alice", "stale", srv.Now().Add(-100*24*time.Hour), 200*24*time.Hour)
+				must(t, err)
+			}
+			s := startTTY(t, env, 120, "revoke", "--comment", "stale")
+			s.waitFor("Revoke 2 token(s)? [y/N]")
+			if !strings.Contains(s.output(), "stale") {
+				t.Errorf("the plan does not show the tokens:\n%s", s.output())
+			}
+			if c.answer == "" {
+				s.send("\x03") // the terminal turns ^C into SIGINT
+			} else {
+				s.send(c.answer)
+			}
+			code, out := s.wait()
+			if code != c.exit {
+				t.Errorf("exit %d, want %d:\n%s", code, c.exit, out)
+			}
+			if !strings.Contains(out, c.shows) {
+				t.Errorf("terminal lacks %q:\n%s", c.shows, out)
+			}
+			if got := !hasComment(srv, "stale"); got != c.revoked {
+				t.Errorf("revoked = %v, want %v", got, c.revoked)
+			}
+		})
+	}
+}
