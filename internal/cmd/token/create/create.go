@@ -39,6 +39,9 @@ type Options struct {
 	Comment         string
 	Out             string
 	Force           bool
+	// ServicePrincipal, when set, is the application ID of a service
+	// principal to create an on-behalf-of token for.
+	ServicePrincipal string
 }
 
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -68,6 +71,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 			# straight into a file, never on screen
 			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
+
+			# for a service principal (workspace admins)
+			$ dbtok create --for-service-principal 6f1c0f5e-... --lifetime 30d --comment etl
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -102,6 +108,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().StringVar(&opts.Comment, "comment", "", "a `TEXT` stored with the token to tell it apart in dbtok list")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the token value to `FILE` (mode 0600) instead of stdout")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "with --out, replace FILE if it exists")
+	cmd.Flags().StringVar(&opts.ServicePrincipal, "for-service-principal", "", "create an on-behalf-of token for the service principal with this `APPLICATION_ID` (workspace admins)")
 	_ = cmd.RegisterFlagCompletionFunc("lifetime", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"1d", "7d", "30d", "90d", "100d", "180d", "365d"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -145,8 +152,18 @@ func createRun(ctx context.Context, opts *Options) error {
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	started := opts.Now()
-	created, err := ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
+	var created *tokens.Created
+	if opts.ServicePrincipal != "" {
+		created, err = ws.Tokens.CreateOnBehalfOf(callCtx, tokens.OnBehalfOfRequest{
+			ApplicationID: opts.ServicePrincipal, Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds,
+		})
+	} else {
+		created, err = ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
+	}
 	if err != nil {
+		if opts.ServicePrincipal != "" && tokens.KindOf(err) == tokens.KindPermission {
+			return cmdutil.WrapAPIError(fmt.Sprintf("cannot create a token for service principal %s in %s: workspace admin rights are needed (HTTP 403)", opts.ServicePrincipal, ws), err)
+		}
 		return createFailed(ws, err, timeout, opts.Comment, started)
 	}
 	value := created.Value.Reveal()
@@ -202,7 +219,13 @@ func undo(ws *workspace.Workspace, t tokens.Token, timeout time.Duration, cause 
 	// A fresh context: the command's own may be the reason we are here.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := ws.Tokens.Revoke(ctx, t.ID); err != nil {
+	revoke := ws.Tokens.Revoke
+	if t.Owner != nil {
+		// An on-behalf-of token belongs to the service principal: only the
+		// Token Management API can revoke it.
+		revoke = ws.Tokens.RevokeAny
+	}
+	if err := revoke(ctx, t.ID); err != nil {
 		return fmt.Errorf("%w; revoking the undelivered token %s also failed (%s): revoke it with `dbtok revoke %s`",
 			cause, t.ID, cmdutil.Cause(ws, err, timeout), t.ID)
 	}

@@ -434,13 +434,20 @@ func report(opts *Options, format output.Format, printer *output.JSONPrinter, re
 	multi := opts.Profiles != nil
 	res := resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
 	cs := opts.IO.ColorScheme()
+	interrupted := 0
 	for _, r := range results {
 		var wsJSON *shared.WorkspaceJSON
 		if multi {
 			wsJSON = &shared.WorkspaceJSON{Profile: r.ws.Profile, Host: r.ws.Host}
 		}
 		if r.err != nil {
-			cmdutil.PrintError(opts.IO.ErrOut, r.err)
+			// After Ctrl-C every remaining token fails the same way: one
+			// line says so, not one per token.
+			if tokens.KindOf(r.err) == tokens.KindCanceled {
+				interrupted++
+			} else {
+				cmdutil.PrintError(opts.IO.ErrOut, r.err)
+			}
 			f := failedJSON{WorkspaceJSON: wsJSON, TokenID: r.id, Error: r.err.Error()}
 			var te *tokens.Error
 			if errors.As(r.err, &te) {
@@ -464,6 +471,9 @@ func report(opts *Options, format output.Format, printer *output.JSONPrinter, re
 			}
 			fmt.Fprintln(opts.IO.Out, line)
 		}
+	}
+	if interrupted > 0 {
+		cmdutil.PrintError(opts.IO.ErrOut, fmt.Errorf("interrupted: %d token(s) not revoked (those that were are listed above)", interrupted))
 	}
 	if format == output.JSON {
 		return printer.Write(opts.IO.Out, res)
