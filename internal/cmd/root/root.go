@@ -16,6 +16,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/cmd/completion"
+	"github.com/dbtok/dbtok/internal/cmd/profiles"
 	"github.com/dbtok/dbtok/internal/cmd/token"
 	"github.com/dbtok/dbtok/internal/cmd/version"
 	"github.com/dbtok/dbtok/internal/cmdutil"
@@ -161,6 +162,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		c.GroupID = "tokens"
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f))
 	cmd.AddCommand(version.NewCmdVersion(f))
 	return cmd
