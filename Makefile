@@ -20,6 +20,7 @@ FUZZTIME    ?= 10s
 FUZZ_TARGETS := \
 	internal/lifetime:FuzzParse \
 	internal/databrickscfg:FuzzLoad \
+	internal/databrickscfg:FuzzSetToken \
 	internal/output:FuzzTable \
 	internal/output:FuzzWriteJSON \
 	internal/cmd/token/shared:FuzzTokenJSON \

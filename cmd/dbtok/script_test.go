@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,7 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"filemode": cmdFilemode,
 		"jq":       cmdJq,
 		"envsubst": cmdEnvsubst,
+		"cfgdiff":  cmdCfgdiff,
 		"elapsed":  cmdElapsed,
 		"checkhygiene": func(ts *testscript.TestScript, neg bool, args []string) {
 			// For runs started with `exec ... &`, which bypass cmdDbtok.
@@ -149,6 +151,19 @@ func checkHygiene(ts *testscript.TestScript, args []string) {
 		return ts.MkAbs(p)
 	}
 	for i, a := range args {
+		if a == "--update-profile" {
+			// The user asked for the config file to hold the new token.
+			cfg := ts.Getenv("DATABRICKS_CONFIG_FILE")
+			if cfg == "" {
+				cfg = filepath.Join(ts.Getenv("HOME"), ".databrickscfg")
+			}
+			for j, b := range args {
+				if b == "--config-file" && j+1 < len(args) {
+					cfg = abs(args[j+1])
+				}
+			}
+			allowed[cfg], allowed[cfg+".bak"] = true, true
+		}
 		if a == "--out" && i+1 < len(args) {
 			allowed[abs(args[i+1])] = true
 		}
@@ -228,11 +243,12 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu tokens USER N                 USER holds N live tokens
 //	emu has USER COMMENT              USER holds a live token with COMMENT
-//	emu fault key=value...            inject a fault (method path status count kind after retry-after delay)
+//	emu fault key=value...            inject a fault (method path status count skip kind after retry-after delay body)
 //	emu clear-faults
 //	emu reset-requests                forget the requests seen so far
 //	emu advance DURATION              move the server's clock
 //	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR (\n in COMMENT is a newline)
+//	emu id USER COMMENT VAR           the ID of USER's live token with COMMENT into $VAR
 //	emu seedmany USER N COMMENT       N more tokens for USER
 //	emu prefix VAR N NEWVAR           the first N characters of $VAR into $NEWVAR
 //	emu shared-prefix USER VAR        a one-character prefix several of USER's IDs share, into $VAR
@@ -282,6 +298,15 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		info, _, err := srv.Seed(args[1], comment, srv.Now().Add(-age), life)
 		ts.Check(err)
 		ts.Setenv(args[5], info.TokenID)
+	case "id":
+		// emu id USER COMMENT VAR: the ID of USER's live token with COMMENT
+		for _, t := range srv.Tokens(args[1]) {
+			if t.Comment == args[2] {
+				ts.Setenv(args[3], t.TokenID)
+				return
+			}
+		}
+		ts.Fatalf("%s has no live token with comment %q", args[1], args[2])
 	case "seedmany":
 		n, _ := strconv.Atoi(args[2])
 		for i := 0; i < n; i++ {
@@ -351,6 +376,8 @@ func parseFault(ts *testscript.TestScript, args []string) emulator.Fault {
 			f.Status, err = strconv.Atoi(v)
 		case "count":
 			f.Count, err = strconv.Atoi(v)
+		case "skip":
+			f.Skip, err = strconv.Atoi(v)
 		case "kind":
 			f.Kind = v
 		case "after":
@@ -415,4 +442,33 @@ func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := os.ReadFile(path)
 	ts.Check(err)
 	ts.Check(os.WriteFile(path, []byte(os.Expand(string(b), ts.Getenv)), 0o600))
+}
+
+// cfgdiff OLD NEW PROFILE: NEW is OLD with exactly one line changed, the
+// token line of PROFILE, whose value is now a different dapi token.
+func cmdCfgdiff(ts *testscript.TestScript, neg bool, args []string) {
+	before := strings.SplitAfter(ts.ReadFile(args[0]), "\n")
+	after := strings.SplitAfter(ts.ReadFile(args[1]), "\n")
+	if len(before) != len(after) {
+		ts.Fatalf("line count changed: %d -> %d", len(before), len(after))
+	}
+	section, changed := "DEFAULT", 0
+	for i := range before {
+		if m := regexp.MustCompile(`^\s*\[([^\]]*)\]`).FindStringSubmatch(before[i]); m != nil {
+			section = strings.TrimSpace(m[1])
+		}
+		if before[i] == after[i] {
+			continue
+		}
+		changed++
+		tok := regexp.MustCompile(`^(\s*token\s*[=:]\s*)dapi[0-9a-f]+(.*)$`)
+		mb := tok.FindStringSubmatch(strings.TrimRight(before[i], "\r\n"))
+		ma := tok.FindStringSubmatch(strings.TrimRight(after[i], "\r\n"))
+		if section != args[2] || mb == nil || ma == nil || mb[1] != ma[1] || mb[2] != ma[2] {
+			ts.Fatalf("line %d changed beyond the token value of [%s]:\n%q\n%q", i+1, args[2], before[i], after[i])
+		}
+	}
+	if changed != 1 {
+		ts.Fatalf("%d lines changed, want 1", changed)
+	}
 }

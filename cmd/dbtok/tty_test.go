@@ -252,3 +252,48 @@ func TestTTYRevokeConfirmation(t *testing.T) {
 		})
 	}
 }
+
+func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
+	srv, env := ttyEnv(t)
+	_, _, err := srv.Seed("alice", "decoy", srv.Now().Add(-time.Hour), 24*time.Hour)
+	must(t, err)
+	s := startTTY(t, env, 120, "rotate", "--update-profile")
+	s.waitFor("Number (Enter to cancel): ")
+	var boot string
+	for _, tok := range srv.Tokens("alice") {
+		if tok.Comment == emulator.BootstrapComment {
+			boot = tok.TokenID
+		}
+	}
+	m := regexp.MustCompile(`(\d)\) ` + boot[:12]).FindStringSubmatch(s.output())
+	if m == nil {
+		t.Fatalf("the bootstrap token is not offered:\n%s", s.output())
+	}
+	s.send(m[1] + "\r")
+	code, out := s.wait()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "Revoked the old token "+boot) {
+		t.Errorf("old token not revoked:\n%s", out)
+	}
+	home := strings.TrimPrefix(env[0], "HOME=")
+	cfg, _ := os.ReadFile(filepath.Join(home, ".databrickscfg"))
+	if strings.Contains(string(cfg), scriptUsers[0].Token) || !regexp.MustCompile(`token = dapi[0-9a-f]{32}\n`).Match(cfg) {
+		t.Errorf("config not updated:\n%s", cfg)
+	}
+
+	// Enter cancels: nothing is created. (A fresh home: the token written
+	// above is now remembered, so dbtok would not need to ask.)
+	srv, env = ttyEnv(t)
+	before := len(srv.Tokens("alice"))
+	s = startTTY(t, env, 120, "rotate", "--update-profile")
+	s.waitFor("Number (Enter to cancel): ")
+	s.send("\r")
+	if code, out := s.wait(); code != 2 || !strings.Contains(out, "no token chosen: nothing rotated") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if after := len(srv.Tokens("alice")); after != before {
+		t.Errorf("cancelling changed the token count %d -> %d", before, after)
+	}
+}

@@ -98,6 +98,18 @@ func APIError(action string, ws *workspace.Workspace, err error, timeout time.Du
 	return &apiFailure{msg: fmt.Sprintf("cannot %s in %s: %s", action, ws, Cause(ws, err, timeout)), err: err}
 }
 
+// Brief is an API error's message and status, without hints.
+func Brief(err error) string {
+	var e *tokens.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	if e.Status != 0 {
+		return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status)
+	}
+	return e.Message
+}
+
 // Cause renders an API error's cause and a hint, without the action.
 func Cause(ws *workspace.Workspace, err error, timeout time.Duration) string {
 	var e *tokens.Error

@@ -120,6 +120,7 @@ type faultJSON struct {
 	Method     string       `json:"method"`
 	Path       string       `json:"path"`
 	Count      int          `json:"count"`
+	Skip       int          `json:"skip"`
 	Status     int          `json:"status"`
 	Body       string       `json:"body"`
 	RetryAfter int          `json:"retry_after"`
@@ -138,6 +139,7 @@ func (e *Emulator) controlAddFault(r *http.Request) reply {
 		Method:     fj.Method,
 		Path:       fj.Path,
 		Count:      fj.Count,
+		Skip:       fj.Skip,
 		Status:     fj.Status,
 		Body:       fj.Body,
 		RetryAfter: fj.RetryAfter,

@@ -73,7 +73,7 @@
 //	GET    /__emulator/issued          ["dapi...", ...] every value ever issued, bootstrap tokens included
 //
 // A fault in JSON uses the snake_case names of the [Fault] fields:
-// {"name", "method", "path", "count", "status", "body", "retry_after",
+// {"name", "method", "path", "count", "skip", "status", "body", "retry_after",
 // "kind", "after", "delay"}. Durations (delay, latency, duration) are either
 // strings accepted by [ParseDuration], such as "50ms", "48h" or "2d", or
 // plain numbers of milliseconds.

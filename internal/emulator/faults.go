@@ -32,6 +32,9 @@ type Fault struct {
 	// Count is how many requests the fault applies to; 0 means until
 	// [Emulator.ClearFaults].
 	Count int
+	// Skip lets this many matching requests through untouched first, to
+	// fail a later step of a multi-request command.
+	Skip int
 	// Status overrides the status of the kind; for FaultStatus it defaults
 	// to 500, for FaultHTML to 502 and otherwise to 200 (or, for FaultDropMid
 	// after the real handler, to the real status).
@@ -51,8 +54,9 @@ type Fault struct {
 }
 
 type activeFault struct {
-	f    Fault
-	used int
+	f       Fault
+	used    int
+	skipped int
 }
 
 func (f *Fault) validate() error {
@@ -64,6 +68,8 @@ func (f *Fault) validate() error {
 	switch {
 	case f.Count < 0:
 		return fmt.Errorf("negative fault count %d", f.Count)
+	case f.Skip < 0:
+		return fmt.Errorf("negative fault skip %d", f.Skip)
 	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
 		return fmt.Errorf("fault status %d out of range 200-599", f.Status)
 	case f.RetryAfter < 0:
@@ -130,6 +136,10 @@ func (e *Emulator) takeFaultLocked(method, path string) *Fault {
 	for i, af := range e.faults {
 		if !af.f.matches(method, path) {
 			continue
+		}
+		if af.skipped < af.f.Skip {
+			af.skipped++
+			return nil
 		}
 		af.used++
 		if af.f.Count > 0 && af.used >= af.f.Count {

@@ -352,3 +352,13 @@ func TestFaultDelayAnswersNormallyButLate(t *testing.T) {
 		t.Errorf("Request.Fault = %q, want %q", got, "delay 200")
 	}
 }
+
+func TestFaultSkipLetsEarlierRequestsThrough(t *testing.T) {
+	srv := start(t, Options{})
+	srv.AddFault(Fault{Path: "/api/2.0/token/list", Status: 500, Skip: 2, Count: 1})
+	for i, want := range []int{200, 200, 500, 200} {
+		if status, _ := send(t, srv, aliceToken, "GET", "/api/2.0/token/list", ""); status != want {
+			t.Errorf("request %d: status %d, want %d", i+1, status, want)
+		}
+	}
+}

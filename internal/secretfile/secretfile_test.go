@@ -158,3 +158,44 @@ func ReadOnlyDir(t *testing.T) string {
 	}
 	return ro
 }
+
+func TestRewriteKeepsModeLinkAndBackup(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", "databrickscfg")
+	os.MkdirAll(filepath.Dir(real), 0o700)
+	os.WriteFile(real, []byte("old"), 0o640)
+	link := filepath.Join(dir, ".databrickscfg")
+	os.Symlink(real, link)
+
+	backup, err := Rewrite(link, []byte("new"), []byte("old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(link); string(b) != "new" {
+		t.Fatalf("content %q", b)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the symlink was replaced by a file")
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %o, want the original 640", st.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(backup); string(b) != "old" || backup != real+".bak" {
+		t.Fatalf("backup %s holds %q", backup, b)
+	}
+	if st, _ := os.Stat(backup); st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup mode %o", st.Mode().Perm())
+	}
+	onlyEntries(t, filepath.Dir(real), "databrickscfg", "databrickscfg.bak")
+}
+
+func TestRewriteRefusesAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg")
+	os.WriteFile(path, []byte("edited by someone else"), 0o600)
+	if _, err := Rewrite(path, []byte("new"), []byte("what we read")); err == nil || !strings.Contains(err.Error(), "changed while") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "edited by someone else" {
+		t.Fatal("overwrote a file that changed")
+	}
+}

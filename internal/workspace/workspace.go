@@ -174,6 +174,33 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 	}, nil
 }
 
+// OpenPAT connects to host with a personal access token and nothing else:
+// no profile, no environment, no other auth method. rotate uses it to prove
+// a new token works before anything depends on it.
+func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, error) {
+	setUserAgent()
+	secs := int(math.Ceil(timeout.Seconds()))
+	cfg := &config.Config{
+		Host:                host,
+		Token:               token,
+		AuthType:            "pat",
+		RetryTimeoutSeconds: secs,
+		HTTPTimeoutSeconds:  secs,
+		HTTPTransport:       newTransport(timeout),
+		Loaders:             []config.Loader{hygiene{}},
+	}
+	cfg.HostMetadataResolver = hostMetadata(cfg)
+	c, err := client.New(cfg)
+	if err != nil {
+		return nil, resolveError(err)
+	}
+	api, err := tokens.NewSDK(c)
+	if err != nil {
+		return nil, &ConfigError{Msg: redact.String(err.Error())}
+	}
+	return &Workspace{Host: cfg.Host, Tokens: api}, nil
+}
+
 // validateHost accepts what the SDK accepts, and says how to fix the rest.
 func validateHost(h string) error {
 	u, err := url.Parse(h)

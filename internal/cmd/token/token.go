@@ -6,6 +6,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/create"
 	"github.com/dbtok/dbtok/internal/cmd/token/list"
 	"github.com/dbtok/dbtok/internal/cmd/token/revoke"
+	"github.com/dbtok/dbtok/internal/cmd/token/rotate"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/spf13/cobra"
 )
@@ -14,12 +15,12 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "token <command>",
 		Aliases: []string{"tokens"},
-		Short:   "Create, list and revoke personal access tokens",
+		Short:   "Create, list, revoke and rotate personal access tokens",
 		Long: heredoc.Doc(`
 			Work with Databricks personal access tokens (PATs).
 
-			create, list and revoke are also available directly as
-			dbtok create, dbtok list and dbtok revoke.
+			create, list, revoke and rotate are also available directly as
+			dbtok create, dbtok list, dbtok revoke and dbtok rotate.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok token create --lifetime 100d --comment ci
@@ -32,6 +33,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(create.NewCmdCreate(f, nil))
 	cmd.AddCommand(list.NewCmdList(f, nil))
 	cmd.AddCommand(revoke.NewCmdRevoke(f, nil))
+	cmd.AddCommand(rotate.NewCmdRotate(f, nil))
 	return cmd
 }
 
@@ -42,6 +44,7 @@ func Shortcuts(f *cmdutil.Factory) []*cobra.Command {
 		create.NewCmdCreate(f, nil),
 		list.NewCmdList(f, nil),
 		revoke.NewCmdRevoke(f, nil),
+		rotate.NewCmdRotate(f, nil),
 	}
 	for _, c := range cmds {
 		c.Short += " (shortcut for `dbtok token " + c.Name() + "`)"

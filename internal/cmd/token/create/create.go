@@ -18,6 +18,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/redact"
@@ -189,6 +190,11 @@ func createRun(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("token %s was written to %s, but stdout failed: %v", created.Token.ID, pending.Path(), err)
 		}
 		return undo(ws, created.Token, timeout, fmt.Errorf("cannot print the token: %v", err))
+	}
+	// Remember the token by digest, so that `rotate --update-profile` can
+	// recognise it once it sits in a profile.
+	if err := issued.Record(ws.Host, value, created.Token.ID); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "Warning: could not remember the new token for later rotations: %v\n", err)
 	}
 	if format == output.Table && opts.IO.IsStdoutTTY() && pending == nil {
 		fmt.Fprintln(opts.IO.ErrOut, opts.IO.ColorScheme().Yellow("!")+" Copy the token now: it cannot be shown again.")
