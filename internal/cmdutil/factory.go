@@ -211,3 +211,51 @@ func Examples(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Deps are the factory's dependencies that most commands take; a command's
+// Options embeds them, so tests can replace any one.
+type Deps struct {
+	IO           *iostreams.IOStreams
+	Workspace    func() (*workspace.Workspace, error)
+	WorkspaceFor func(profile string) (*workspace.Workspace, error)
+	ConfigFile   func() (*databrickscfg.File, error)
+	OutputFormat func() (output.Format, error)
+	JSONPrinter  func() (*output.JSONPrinter, error)
+	Timeout      func() (time.Duration, error)
+	Now          func() time.Time
+}
+
+func (f *Factory) Deps() Deps {
+	return Deps{
+		IO:           f.IOStreams,
+		Workspace:    f.Workspace,
+		WorkspaceFor: f.WorkspaceFor,
+		ConfigFile:   f.ConfigFile,
+		OutputFormat: f.OutputFormat,
+		JSONPrinter:  f.JSONPrinter,
+		Timeout:      f.Timeout,
+		Now:          f.Now,
+	}
+}
+
+// Settings of one run that every command checks before its first request.
+type RunSettings struct {
+	Format  output.Format
+	Printer *output.JSONPrinter
+	Timeout time.Duration
+}
+
+// Prepare resolves the output format, the JSON printer and the timeout, so
+// that a bad value is a usage error before anything is sent.
+func (d Deps) Prepare() (RunSettings, error) {
+	var r RunSettings
+	var err error
+	if r.Format, err = d.OutputFormat(); err != nil {
+		return r, err
+	}
+	if r.Printer, err = d.JSONPrinter(); err != nil {
+		return r, err
+	}
+	r.Timeout, err = d.Timeout()
+	return r, err
+}

@@ -6,39 +6,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/fanout"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
 
 type Options struct {
-	IO           *iostreams.IOStreams
-	ConfigFile   func() (*databrickscfg.File, error)
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-	OutputFormat func() (output.Format, error)
-	JSONPrinter  func() (*output.JSONPrinter, error)
-	Timeout      func() (time.Duration, error)
+	cmdutil.Deps
 
 	Check    bool
 	Parallel int
 }
 
 func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{
-		IO:           f.IOStreams,
-		ConfigFile:   f.ConfigFile,
-		WorkspaceFor: f.WorkspaceFor,
-		OutputFormat: f.OutputFormat,
-		JSONPrinter:  f.JSONPrinter,
-		Timeout:      f.Timeout,
-	}
+	opts := &Options{Deps: f.Deps()}
 	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the workspace profiles in your config file",
@@ -87,14 +73,11 @@ type profileJSON struct {
 }
 
 func profilesRun(ctx context.Context, opts *Options) error {
-	format, err := opts.OutputFormat()
+	run, err := opts.Prepare()
 	if err != nil {
 		return err
 	}
-	printer, err := opts.JSONPrinter()
-	if err != nil {
-		return err
-	}
+	format, printer, timeout := run.Format, run.Printer, run.Timeout
 	file, err := opts.ConfigFile()
 	if err != nil {
 		if errors.Is(err, databrickscfg.ErrNotFound) {
@@ -113,10 +96,6 @@ func profilesRun(ctx context.Context, opts *Options) error {
 
 	var failure error
 	if opts.Check {
-		timeout, err := opts.Timeout()
-		if err != nil {
-			return err
-		}
 		results := fanout.Run(ctx, file.Names(), opts.Parallel, func(ctx context.Context, name string) (struct{}, error) {
 			ws, err := opts.WorkspaceFor(name)
 			if err != nil {

@@ -29,8 +29,12 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
-			if format == output.JSON {
-				return output.WriteJSON(f.IOStreams.Out, map[string]string{
+			if format == output.JSON || f.Globals.JQ != "" || f.Globals.Template != "" {
+				printer, err := f.JSONPrinter()
+				if err != nil {
+					return err
+				}
+				return printer.Write(f.IOStreams.Out, map[string]string{
 					"version": build.Version, "commit": build.Commit, "date": build.Date,
 				})
 			}

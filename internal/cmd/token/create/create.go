@@ -17,7 +17,6 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/output"
@@ -29,11 +28,7 @@ import (
 )
 
 type Options struct {
-	IO           *iostreams.IOStreams
-	Workspace    func() (*workspace.Workspace, error)
-	OutputFormat func() (output.Format, error)
-	Timeout      func() (time.Duration, error)
-	Now          func() time.Time
+	cmdutil.Deps
 
 	Lifetime        string
 	LifetimeSeconds int64 // parsed from Lifetime; 0 = workspace default
@@ -46,13 +41,7 @@ type Options struct {
 }
 
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{
-		IO:           f.IOStreams,
-		Workspace:    f.Workspace,
-		OutputFormat: f.OutputFormat,
-		Timeout:      f.Timeout,
-		Now:          f.Now,
-	}
+	opts := &Options{Deps: f.Deps()}
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a personal access token",
@@ -118,14 +107,11 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 }
 
 func createRun(ctx context.Context, opts *Options) error {
-	format, err := opts.OutputFormat()
+	run, err := opts.Prepare()
 	if err != nil {
 		return err
 	}
-	timeout, err := opts.Timeout()
-	if err != nil {
-		return err
-	}
+	format, timeout := run.Format, run.Timeout
 
 	if opts.Out == "" && opts.IO.IsStdoutDiscarded() {
 		return cmdutil.FlagErrorf("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or redirect stdout to a file")
@@ -175,9 +161,9 @@ func createRun(ctx context.Context, opts *Options) error {
 		if err := pending.Commit([]byte(value + "\n")); err != nil {
 			return undo(ws, created.Token, timeout, fmt.Errorf("cannot write the token to %s: %w", pending.Path(), err))
 		}
-		err = render(&out, opts, format, created, pending.Path())
+		err = render(&out, opts, run, created, pending.Path())
 	} else {
-		err = render(&out, opts, format, created, "")
+		err = render(&out, opts, run, created, "")
 	}
 	if err != nil {
 		return undo(ws, created.Token, timeout, err)
@@ -244,14 +230,14 @@ type createdJSON struct {
 	OutFile    string           `json:"out_file,omitempty"`
 }
 
-func render(w *bytes.Buffer, opts *Options, format output.Format, c *tokens.Created, outFile string) error {
-	if format == output.JSON {
+func render(w *bytes.Buffer, opts *Options, run cmdutil.RunSettings, c *tokens.Created, outFile string) error {
+	if run.Format == output.JSON {
 		j := createdJSON{TokenInfo: shared.ToJSON(c.Token), OutFile: outFile}
 		if outFile == "" {
 			v := c.Value.Reveal()
 			j.TokenValue = &v
 		}
-		return output.WriteJSON(w, j)
+		return run.Printer.Write(w, j)
 	}
 	now := opts.Now()
 	tty := opts.IO.IsStdoutTTY()

@@ -11,7 +11,6 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/fanout"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -19,13 +18,7 @@ import (
 )
 
 type Options struct {
-	IO           *iostreams.IOStreams
-	Workspace    func() (*workspace.Workspace, error)
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-	OutputFormat func() (output.Format, error)
-	JSONPrinter  func() (*output.JSONPrinter, error)
-	Timeout      func() (time.Duration, error)
-	Now          func() time.Time
+	cmdutil.Deps
 
 	Filter    shared.Filter
 	Sort      string
@@ -38,15 +31,7 @@ type Options struct {
 }
 
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{
-		IO:           f.IOStreams,
-		Workspace:    f.Workspace,
-		WorkspaceFor: f.WorkspaceFor,
-		OutputFormat: f.OutputFormat,
-		JSONPrinter:  f.JSONPrinter,
-		Timeout:      f.Timeout,
-		Now:          f.Now,
-	}
+	opts := &Options{Deps: f.Deps()}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -121,18 +106,11 @@ type listing struct {
 }
 
 func listRun(ctx context.Context, opts *Options) error {
-	format, err := opts.OutputFormat()
+	run, err := opts.Prepare()
 	if err != nil {
 		return err
 	}
-	printer, err := opts.JSONPrinter()
-	if err != nil {
-		return err
-	}
-	timeout, err := opts.Timeout()
-	if err != nil {
-		return err
-	}
+	format, printer, timeout := run.Format, run.Printer, run.Timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 

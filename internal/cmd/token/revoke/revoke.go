@@ -15,7 +15,6 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/fanout"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -23,13 +22,7 @@ import (
 )
 
 type Options struct {
-	IO           *iostreams.IOStreams
-	Workspace    func() (*workspace.Workspace, error)
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-	OutputFormat func() (output.Format, error)
-	JSONPrinter  func() (*output.JSONPrinter, error)
-	Timeout      func() (time.Duration, error)
-	Now          func() time.Time
+	cmdutil.Deps
 
 	IDs       []string
 	Filter    shared.Filter
@@ -45,15 +38,7 @@ type Options struct {
 const DefaultParallel = 8
 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{
-		IO:           f.IOStreams,
-		Workspace:    f.Workspace,
-		WorkspaceFor: f.WorkspaceFor,
-		OutputFormat: f.OutputFormat,
-		JSONPrinter:  f.JSONPrinter,
-		Timeout:      f.Timeout,
-		Now:          f.Now,
-	}
+	opts := &Options{Deps: f.Deps()}
 	cmd := &cobra.Command{
 		Use:     "revoke [TOKEN_ID...]",
 		Aliases: []string{"delete", "rm"},
@@ -159,18 +144,11 @@ type dryRunJSON struct {
 }
 
 func revokeRun(ctx context.Context, opts *Options) error {
-	format, err := opts.OutputFormat()
+	run, err := opts.Prepare()
 	if err != nil {
 		return err
 	}
-	printer, err := opts.JSONPrinter()
-	if err != nil {
-		return err
-	}
-	timeout, err := opts.Timeout()
-	if err != nil {
-		return err
-	}
+	format, printer, timeout := run.Format, run.Printer, run.Timeout
 
 	var targets []target
 	var listFailure error

@@ -22,7 +22,6 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/fanout"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/output"
@@ -34,14 +33,7 @@ import (
 )
 
 type Options struct {
-	IO           *iostreams.IOStreams
-	Workspace    func() (*workspace.Workspace, error)
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-	ConfigFile   func() (*databrickscfg.File, error)
-	OutputFormat func() (output.Format, error)
-	JSONPrinter  func() (*output.JSONPrinter, error)
-	Timeout      func() (time.Duration, error)
-	Now          func() time.Time
+	cmdutil.Deps
 	// VerifyToken proves a token value works on host (a seam for tests).
 	VerifyToken func(ctx context.Context, host, value string, timeout time.Duration) error
 
@@ -58,17 +50,7 @@ type Options struct {
 }
 
 func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{
-		IO:           f.IOStreams,
-		Workspace:    f.Workspace,
-		WorkspaceFor: f.WorkspaceFor,
-		ConfigFile:   f.ConfigFile,
-		OutputFormat: f.OutputFormat,
-		JSONPrinter:  f.JSONPrinter,
-		Timeout:      f.Timeout,
-		Now:          f.Now,
-		VerifyToken:  verifyToken,
-	}
+	opts := &Options{Deps: f.Deps(), VerifyToken: verifyToken}
 	cmd := &cobra.Command{
 		Use:   "rotate",
 		Short: "Replace a token with a new one, without an outage",
@@ -209,18 +191,11 @@ type job struct {
 }
 
 func rotateRun(ctx context.Context, opts *Options) error {
-	format, err := opts.OutputFormat()
+	run, err := opts.Prepare()
 	if err != nil {
 		return err
 	}
-	printer, err := opts.JSONPrinter()
-	if err != nil {
-		return err
-	}
-	timeout, err := opts.Timeout()
-	if err != nil {
-		return err
-	}
+	format, printer, timeout := run.Format, run.Printer, run.Timeout
 	if opts.Out == "" && !opts.UpdateProfile && opts.IO.IsStdoutDiscarded() {
 		return cmdutil.FlagErrorf("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or --update-profile")
 	}
