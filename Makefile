@@ -82,6 +82,7 @@ clean:
 # config file: nothing in your ~/.databrickscfg is read or touched.
 define DEMO_SCRIPT
 set -eu
+umask 077
 dir=$$(mktemp -d)
 cleanup() { kill "$$emu" 2>/dev/null || true; wait "$$emu" 2>/dev/null || true; rm -rf "$$dir"; }
 trap cleanup EXIT
@@ -99,16 +100,23 @@ say dbtok create --lifetime 100d --comment ci -o table
 ./bin/dbtok create --lifetime 100d --comment ci -o table
 say dbtok create --lifetime 2w --comment deploy -o json
 ./bin/dbtok create --lifetime 2w --comment deploy -o json | tee "$$dir/deploy.json"
-say dbtok create --lifetime 36h --comment nightly --out "\$$TMP/nightly.token"
+say "dbtok create --lifetime 36h --comment nightly --out $$dir/nightly.token"
 ./bin/dbtok create --lifetime 36h --comment nightly --out "$$dir/nightly.token" -o table
-ls -l "$$dir/nightly.token" | sed "s#$$dir#\$$TMP#"
+ls -l "$$dir/nightly.token"
 say dbtok list
 ./bin/dbtok list -o table
-id=$$(sed -n 's/.*"token_id": "\([0-9a-f]*\)".*/\1/p' "$$dir/deploy.json")
-say dbtok revoke "$$id"
+say dbtok list --expiring-within 7d --fail-if-any
+status=0; ./bin/dbtok list --expiring-within 7d --fail-if-any -o table || status=$$?
+echo "(exit status $$status: 5 means something is about to expire)"
+say dbtok rotate --comment ci --lifetime 60d
+./bin/dbtok rotate --comment ci --lifetime 60d -o table
+id=$$(sed -n 's/.*"token_id": "\([0-9a-f]*\)".*/\1/p' "$$dir/deploy.json" | cut -c1-12)
+say "dbtok revoke $$id"
 ./bin/dbtok revoke "$$id" -o table
-say dbtok list -o json
-./bin/dbtok list -o json
+say "dbtok revoke --comment 'night*' --yes"
+./bin/dbtok revoke --comment 'night*' --yes -o table
+say "dbtok list --jq '.[] | .comment + \" expires \" + (.expires_at // \"never\")'"
+./bin/dbtok list --jq '.[] | .comment + " expires " + (.expires_at // "never")'
 say dbtok revoke 0000000000000000000000000000000000000000000000000000000000000000
 status=0; ./bin/dbtok revoke 0000000000000000000000000000000000000000000000000000000000000000 -o table || status=$$?
 echo "(exit status $$status: 4 means not found)"
