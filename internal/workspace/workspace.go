@@ -140,7 +140,7 @@ func setUserAgent() {
 
 func connect(opts Options, profile, path string) (*Workspace, error) {
 	setUserAgent()
-	secs := int(math.Ceil(opts.Timeout.Seconds()))
+	secs := sdkSeconds(opts.Timeout)
 	cfg := &config.Config{
 		Profile:    profile,
 		ConfigFile: path,
@@ -179,7 +179,7 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 // a new token works before anything depends on it.
 func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, error) {
 	setUserAgent()
-	secs := int(math.Ceil(timeout.Seconds()))
+	secs := sdkSeconds(timeout)
 	cfg := &config.Config{
 		Host:                host,
 		Token:               token,
@@ -199,6 +199,13 @@ func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, erro
 		return nil, &ConfigError{Msg: redact.String(err.Error())}
 	}
 	return &Workspace{Host: cfg.Host, Tokens: api}, nil
+}
+
+// sdkSeconds is the SDK's own retry and inactivity limit for a --timeout:
+// a second longer, so that dbtok's deadline always ends a wait first and
+// the message is the same whichever clock would have run out.
+func sdkSeconds(timeout time.Duration) int {
+	return int(math.Ceil(timeout.Seconds())) + 1
 }
 
 // validateHost accepts what the SDK accepts, and says how to fix the rest.
