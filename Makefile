@@ -1,6 +1,7 @@
 # dbtok's build. `make demo` and `make test` are the two commands the README
 # promises work on a fresh clone.
 
+SHELL   := bash
 GO      ?= go
 BIN     := bin
 PKG     := github.com/dbtok/dbtok
@@ -26,7 +27,7 @@ FUZZ_TARGETS := \
 	internal/cmd/token/shared:FuzzTokenJSON \
 	internal/redact:FuzzString
 
-.PHONY: all build test vet lint vuln fuzz demo completions install clean
+.PHONY: all build test vet lint vuln fuzz bench demo completions install clean
 
 all: build
 
@@ -64,6 +65,12 @@ fuzz:
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz $$fn in ./$$pkg for $(FUZZTIME)"; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# Performance against the physical limits (curl, an empty Go program, the
+# sequential alternative), measured side by side; prints a table.
+bench:
+	@set -o pipefail; $(GO) test -tags bench -run '^TestBench$$' -count=1 -timeout 30m -v ./cmd/dbtok 2>&1 | \
+		grep -v -e '^=== RUN' -e '^--- ' -e '^PASS$$' -e '^ok '
 
 completions:
 	@mkdir -p completions

@@ -253,6 +253,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu prefix VAR N NEWVAR           the first N characters of $VAR into $NEWVAR
 //	emu shared-prefix USER VAR        a one-character prefix several of USER's IDs share, into $VAR
 //	emu requests METHOD PATH N        the server saw N such requests
+//	emu total N                       the server saw N requests in all
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -341,6 +342,16 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if (got == want) == neg {
 			ts.Fatalf("%d %s %s requests, want %d", got, args[1], args[2], want)
+		}
+	case "total":
+		// emu total N: the server saw N requests in all
+		want, _ := strconv.Atoi(args[1])
+		if got := len(srv.Requests()); (got == want) == neg {
+			var seen []string
+			for _, r := range srv.Requests() {
+				seen = append(seen, r.Method+" "+r.Path)
+			}
+			ts.Fatalf("%d requests (%s), want %d", got, strings.Join(seen, ", "), want)
 		}
 	case "body":
 		body := ""

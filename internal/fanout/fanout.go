@@ -12,8 +12,10 @@ import (
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 )
 
-// DefaultParallel bounds how many workspaces are worked on at once.
-const DefaultParallel = 8
+// DefaultParallel bounds how many workspaces are worked on at once: enough
+// that twenty workspaces cost about as much as one, as each mostly waits
+// on the network.
+const DefaultParallel = 32
 
 // Select returns the profiles to work on, in config-file order: all of
 // them, or those matching any of patterns (globs, e.g. "prod-*"). A

@@ -20,6 +20,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/useragent"
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/hostmeta"
 	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"golang.org/x/mod/semver"
@@ -351,6 +352,13 @@ func registerSecrets(cfg *config.Config) {
 	}
 }
 
+// DefaultRateLimit replaces the SDK's client-side limit of 15 requests per
+// second unless DATABRICKS_RATE_LIMIT or a profile's rate_limit sets one:
+// dbtok already bounds its concurrency (--parallel), and at 15/s revoking
+// a few hundred tokens would take half a minute. A workspace that wants
+// fewer answers 429, which the SDK waits out.
+const DefaultRateLimit = 500
+
 // hygiene runs after the SDK has read the environment and the config file.
 // DATABRICKS_DEBUG_HEADERS or debug_headers = true would make the SDK log
 // the Authorization header in clear; dbtok shows headers only with --debug,
@@ -361,20 +369,30 @@ func (hygiene) Name() string { return "dbtok-hygiene" }
 
 func (h hygiene) Configure(cfg *config.Config) error {
 	cfg.DebugHeaders = h.debug
+	if cfg.RateLimitPerSecond == 0 {
+		cfg.RateLimitPerSecond = DefaultRateLimit
+	}
 	// Before any request is made or logged.
 	registerSecrets(cfg)
 	return nil
 }
 
-// hostMetadata skips the SDK's /.well-known/databricks-config lookup when
-// the profile authenticates with a PAT: that lookup feeds OAuth discovery
-// and cloud detection, which token calls with a PAT never use, and it would
-// double the round trips of every command.
+// hostMetadata saves the SDK's /.well-known/databricks-config lookup, which
+// would double the round trips of every command. With a PAT it is skipped:
+// it feeds OAuth discovery and cloud detection, which token calls with a
+// PAT never use. For other auth methods the answer is cached per host.
 func hostMetadata(cfg *config.Config) config.HostMetadataResolver {
 	return func(ctx context.Context, host string) (*config.HostMetadata, error) {
 		if cfg.Token != "" && (cfg.AuthType == "" || cfg.AuthType == "pat") {
 			return nil, nil
 		}
-		return cfg.DefaultHostMetadataResolver()(ctx, host)
+		if m, ok := hostmeta.Load(host, time.Now()); ok {
+			return m, nil
+		}
+		m, err := cfg.DefaultHostMetadataResolver()(ctx, host)
+		if err == nil {
+			hostmeta.Store(host, m, time.Now())
+		}
+		return m, err
 	}
 }
