@@ -135,6 +135,32 @@ func runOnce(t *testing.T, env []string, name string, args ...string) (time.Dura
 	return d, rss
 }
 
+// peakRSS is the largest peak resident set of benchRuns runs, in KiB, as
+// GNU time reports it. (The rusage of a child of this test process would
+// count the test's own memory, which the child shares until it execs.)
+func peakRSS(t *testing.T, env []string, name string, args ...string) int64 {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		t.Fatal("the memory scenario needs GNU time (apt-get install time)")
+	}
+	var peak int64
+	for i := 0; i < benchRuns; i++ {
+		cmd := exec.Command("/usr/bin/time", append([]string{"-f", "maxrss=%M", name}, args...)...)
+		cmd.Env = env
+		cmd.Stdout = io.Discard
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v\n%s", err, stderr.String())
+		}
+		var kib int64
+		i := strings.LastIndex(stderr.String(), "maxrss=")
+		fmt.Sscanf(stderr.String()[i:], "maxrss=%d", &kib)
+		peak = max(peak, kib)
+	}
+	return peak
+}
+
 func median(ds []time.Duration) time.Duration {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2]
@@ -282,9 +308,9 @@ func benchMemory(t *testing.T) benchRow {
 		_, _, err := e.srv.Seed("alice", fmt.Sprintf("token %d with a comment of ordinary length", i), e.srv.Now(), 24*time.Hour)
 		must(t, err)
 	}
-	d, rss := measure(t, e.env, dbtokBin(), "list", "--all-users", "-o", "json")
+	d, _ := measure(t, e.env, dbtokBin(), "list", "--all-users", "-o", "json")
 	transfer, _ := measure(t, e.env, "curl", curlArgs(e, "/api/2.0/token-management/tokens")...)
-	mib := float64(rss) / 1024
+	mib := float64(peakRSS(t, e.env, dbtokBin(), "list", "--all-users", "-o", "json")) / 1024
 	return benchRow{scenario: "memory: list --all-users -o json, 20,000 tokens", dbtok: fmt.Sprintf("%s, %.1f MiB peak RSS", ms(d), mib),
 		base: ms(transfer) + " (curl transfer)", ratio: fmt.Sprintf("+%s", ms(d-transfer)),
 		target: "<= 60 MiB, < 1 s + transfer", pass: mib <= 60 && d-transfer < time.Second}

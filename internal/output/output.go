@@ -3,9 +3,12 @@
 package output
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 )
 
@@ -41,10 +44,38 @@ func Default(f Format, stdoutTTY bool) Format {
 }
 
 // WriteJSON writes v as indented JSON with a trailing newline. HTML
-// escaping is off so that comments like "a<b" print as typed.
+// escaping is off so that comments like "a<b" print as typed. A slice is
+// written element by element, so that an admin's 20,000 tokens are never
+// all encoded in memory at once; the bytes are the same either way.
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice || rv.IsNil() || rv.Len() == 0 {
+		enc := json.NewEncoder(bw)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	var elem bytes.Buffer
+	enc := json.NewEncoder(&elem)
+	enc.SetIndent("  ", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	bw.WriteString("[\n")
+	for i := 0; i < rv.Len(); i++ {
+		elem.Reset()
+		if err := enc.Encode(rv.Index(i).Interface()); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+		if i < rv.Len()-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }

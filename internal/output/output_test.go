@@ -150,3 +150,31 @@ func FuzzWriteJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteJSONStreamsSlicesIdentically(t *testing.T) {
+	type row struct {
+		ID      string  `json:"id"`
+		Comment string  `json:"comment"`
+		Never   *string `json:"never"`
+		Nested  []int   `json:"nested"`
+	}
+	for _, v := range []any{
+		[]row{{ID: "a", Comment: "x<y & z", Nested: []int{1, 2}}, {ID: "b"}},
+		[]row{},
+		[]row(nil),
+		map[string]any{"k": []row{{ID: "c"}}},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		enc.Encode(v)
+		var got bytes.Buffer
+		if err := WriteJSON(&got, v); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed:\n%s\nwant:\n%s", got.String(), want.String())
+		}
+	}
+}

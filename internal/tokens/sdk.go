@@ -2,7 +2,10 @@ package tokens
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -118,7 +121,16 @@ func (a *sdkAPI) list(ctx context.Context, path string, query map[string]any, ow
 		if id := a.client.Config.WorkspaceID; id != "" {
 			headers["X-Databricks-Workspace-Id"] = id
 		}
-		return a.client.Do(ctx, http.MethodGet, path, headers, query, nil, &resp)
+		// A reader, decoded here, spares the SDK's second copy of the body.
+		var body io.ReadCloser
+		if err := a.client.Do(ctx, http.MethodGet, path, headers, query, nil, &body); err != nil {
+			return err
+		}
+		defer body.Close()
+		if err := json.NewDecoder(body).Decode(&resp); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("unexpected answer: invalid character or JSON: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +30,12 @@ import (
 
 // Main runs dbtok with the process's arguments and returns its exit code.
 func Main() int {
+	// A soft memory limit: dbtok's heap is tiny except when an admin lists
+	// tens of thousands of tokens, where the default GC pacing lets the
+	// heap double before collecting. The user's GOMEMLIMIT still wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(32 << 20)
+	}
 	ios := iostreams.System()
 	// A closed stdout must come back as an error, not kill the process:
 	// create has to know that a token it printed was never received.
