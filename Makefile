@@ -25,7 +25,8 @@ FUZZ_TARGETS := \
 	internal/output:FuzzTable \
 	internal/output:FuzzWriteJSON \
 	internal/cmd/token/shared:FuzzTokenJSON \
-	internal/redact:FuzzString
+	internal/redact:FuzzString \
+	internal/glob:FuzzCompile
 
 .PHONY: all build test vet lint vuln fuzz bench demo completions install clean
 

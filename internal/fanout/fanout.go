@@ -5,11 +5,11 @@ package fanout
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/glob"
 )
 
 // DefaultParallel bounds how many workspaces are worked on at once: enough
@@ -32,12 +32,13 @@ func Select(f *databrickscfg.File, all bool, patterns []string) ([]string, error
 	var out []string
 	for _, pat := range patterns {
 		pat = strings.TrimSpace(pat)
-		if _, err := path.Match(pat, ""); err != nil || pat == "" {
+		g, err := glob.Compile(pat)
+		if err != nil || pat == "" {
 			return nil, fmt.Errorf("invalid profile pattern %q", pat)
 		}
 		matched := false
 		for _, name := range f.Names() {
-			if ok, _ := path.Match(pat, name); ok {
+			if g.Match(name) {
 				matched = true
 				if !seen[name] {
 					seen[name] = true

@@ -1,10 +1,10 @@
 package tokens
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -127,8 +127,14 @@ func (a *sdkAPI) list(ctx context.Context, path string, query map[string]any, ow
 			return err
 		}
 		defer body.Close()
-		if err := json.NewDecoder(body).Decode(&resp); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("unexpected answer: invalid character or JSON: %w", err)
+		br := bufio.NewReader(body)
+		// The SDK has read the whole body by now: a decoding error is a
+		// malformed answer, not a broken connection.
+		if first, _ := br.Peek(1); len(first) == 1 && first[0] == '<' {
+			return &Error{Kind: KindProtocol, Message: "an HTML page came back instead of an API response", Err: errors.New("HTML")}
+		}
+		if err := json.NewDecoder(br).Decode(&resp); err != nil && !errors.Is(err, io.EOF) {
+			return &Error{Kind: KindProtocol, Message: "the response is not valid JSON", Err: err}
 		}
 		return nil
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/hostmeta"
+	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"golang.org/x/mod/semver"
@@ -43,6 +44,19 @@ type Workspace struct {
 	Host       string
 	ConfigFile string
 	Tokens     tokens.API
+	// OwnToken is the PAT this workspace signs in with, when it uses one:
+	// commands must not revoke it by accident.
+	OwnToken tokens.Secret
+}
+
+// OwnTokenID is the ID of the token this workspace signs in with, if dbtok
+// delivered it (see package issued); "" when unknown.
+func (w *Workspace) OwnTokenID() string {
+	if w.OwnToken.IsZero() {
+		return ""
+	}
+	id, _ := issued.Lookup(w.Host, w.OwnToken.Reveal())
+	return id
 }
 
 // String names the workspace for messages: the profile, then the host.
@@ -167,12 +181,16 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 	if err != nil {
 		return nil, &ConfigError{Msg: redact.String(err.Error())}
 	}
-	return &Workspace{
+	ws := &Workspace{
 		Profile:    cfg.Profile,
 		Host:       cfg.Host,
 		ConfigFile: path,
 		Tokens:     api,
-	}, nil
+	}
+	if cfg.AuthType == "pat" {
+		ws.OwnToken = tokens.NewSecret(cfg.Token)
+	}
+	return ws, nil
 }
 
 // OpenPAT connects to host with a personal access token and nothing else:
@@ -199,7 +217,7 @@ func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, erro
 	if err != nil {
 		return nil, &ConfigError{Msg: redact.String(err.Error())}
 	}
-	return &Workspace{Host: cfg.Host, Tokens: api}, nil
+	return &Workspace{Host: cfg.Host, Tokens: api, OwnToken: tokens.NewSecret(token)}, nil
 }
 
 // sdkSeconds is the SDK's own retry and inactivity limit for a --timeout:

@@ -195,12 +195,7 @@ func createFailed(ws *workspace.Workspace, err error, timeout time.Duration, com
 	wrapped := cmdutil.APIError("create a token", ws, err, timeout)
 	var te *tokens.Error
 	if errors.As(err, &te) && te.MaybeApplied {
-		profileFlag := ""
-		if ws.Profile != "" {
-			profileFlag = " -p " + ws.Profile
-		}
-		return fmt.Errorf("%w; the token may have been created anyway: look for comment %q created at %s in `dbtok list%s` and revoke it",
-			wrapped, comment, started.UTC().Format("15:04:05 UTC"), profileFlag)
+		return fmt.Errorf("%w; %s", wrapped, shared.MaybeCreated(ws, comment, started, nil, timeout))
 	}
 	return wrapped
 }

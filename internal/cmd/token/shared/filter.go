@@ -2,12 +2,12 @@ package shared
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/glob"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/spf13/pflag"
@@ -23,6 +23,7 @@ type Filter struct {
 	NoExpiry       bool
 
 	within, age time.Duration
+	comment     *glob.Pattern
 }
 
 func (f *Filter) AddFlags(fs *pflag.FlagSet) {
@@ -50,9 +51,11 @@ func (f *Filter) Parse() error {
 		f.age = time.Duration(secs) * time.Second
 	}
 	if f.Comment != "" {
-		if _, err := path.Match(f.Comment, ""); err != nil {
+		p, err := glob.Compile(f.Comment)
+		if err != nil {
 			return cmdutil.FlagErrorf("--comment %q is not a valid pattern: %v", f.Comment, err)
 		}
+		f.comment = p
 	}
 	if f.NoExpiry && (f.Expired || f.ExpiringWithin != "") {
 		return cmdutil.FlagErrorf("--no-expiry cannot be combined with --expired or --expiring-within: no token matches both")
@@ -76,10 +79,8 @@ func (f *Filter) Match(t tokens.Token, now time.Time) bool {
 		return false
 	case f.age > 0 && t.Created().After(now.Add(-f.age)):
 		return false
-	case f.Comment != "":
-		if ok, _ := path.Match(f.Comment, t.Comment); !ok {
-			return false
-		}
+	case f.comment != nil && !f.comment.Match(t.Comment):
+		return false
 	}
 	return true
 }
