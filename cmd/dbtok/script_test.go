@@ -94,6 +94,11 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"envsubst": cmdEnvsubst,
 		"cfgdiff":  cmdCfgdiff,
 		"elapsed":  cmdElapsed,
+		"allowsecret": func(ts *testscript.TestScript, neg bool, args []string) {
+			// allowsecret FILE: FILE holds a token value on purpose (a
+			// config file the script wrote one into).
+			ts.Value(outFilesKey{}).(map[string]bool)[ts.MkAbs(args[0])] = true
+		},
 		"checkhygiene": func(ts *testscript.TestScript, neg bool, args []string) {
 			// For runs started with `exec ... &`, which bypass cmdDbtok.
 			checkHygiene(ts, args)
@@ -249,6 +254,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu advance DURATION              move the server's clock
 //	emu seed USER COMMENT AGE LIFETIME VAR   a token created AGE ago; its ID goes to $VAR (\n in COMMENT is a newline)
 //	emu id USER COMMENT VAR           the ID of USER's live token with COMMENT into $VAR
+//	emu seedid USER ID COMMENT        a token with a chosen ID
 //	emu seedmany USER N COMMENT       N more tokens for USER
 //	emu prefix VAR N NEWVAR           the first N characters of $VAR into $NEWVAR
 //	emu shared-prefix USER VAR        a one-character prefix several of USER's IDs share, into $VAR
@@ -308,6 +314,10 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Fatalf("%s has no live token with comment %q", args[1], args[2])
+	case "seedid":
+		// emu seedid USER ID COMMENT: a token with a chosen ID
+		_, err := srv.SeedWithID(args[1], args[2], args[3], srv.Now(), 24*time.Hour)
+		ts.Check(err)
 	case "seedmany":
 		n, _ := strconv.Atoi(args[2])
 		for i := 0; i < n; i++ {

@@ -468,6 +468,24 @@ func (e *Emulator) Seed(user, comment string, created time.Time, lifetime time.D
 	return t.info(), t.value, nil
 }
 
+// SeedWithID is Seed with a chosen token ID, for tests of ID prefixes.
+func (e *Emulator) SeedWithID(user, id, comment string, created time.Time, lifetime time.Duration) (TokenInfo, error) {
+	info, _, err := e.Seed(user, comment, created, lifetime)
+	if err != nil {
+		return info, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.byID[id] != nil {
+		return info, fmt.Errorf("emulator: token ID %s is taken", id)
+	}
+	t := e.byID[info.TokenID]
+	delete(e.byID, t.id)
+	t.id = id
+	e.byID[id] = t
+	return t.info(), nil
+}
+
 // authenticate resolves a bearer token to its principal and records the use.
 func (e *Emulator) authenticate(value string) *principal {
 	e.mu.Lock()

@@ -24,14 +24,16 @@ import (
 type Options struct {
 	cmdutil.Deps
 
-	IDs       []string
-	Filter    shared.Filter
-	AllUsers  bool
-	Yes       bool
-	DryRun    bool
-	Parallel  int
-	Selection shared.ProfileSelection
-	Profiles  []string // resolved selection; nil means the one workspace
+	IDs        []string
+	Filter     shared.Filter
+	AllUsers   bool
+	CreatedBy  string
+	IncludeOwn bool
+	Yes        bool
+	DryRun     bool
+	Parallel   int
+	Selection  shared.ProfileSelection
+	Profiles   []string // resolved selection; nil means the one workspace
 }
 
 // DefaultParallel is how many revocations run at once in one workspace.
@@ -85,6 +87,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 				return cmdutil.FlagErrorf("--dry-run goes with filters; with IDs, `dbtok list` shows the tokens")
 			case opts.Parallel < 1:
 				return cmdutil.FlagErrorf("--parallel must be at least 1")
+			case opts.CreatedBy != "" && (!opts.AllUsers || len(args) > 0):
+				return cmdutil.FlagErrorf("--created-by goes with --all-users and filters")
 			}
 			if err := shared.ValidateIDs(args); err != nil {
 				return err
@@ -109,6 +113,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "revoke what the filters match without asking")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only show what the filters match")
 	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users and filters, only tokens created by `USER` (name or numeric ID)")
+	cmd.Flags().BoolVar(&opts.IncludeOwn, "include-own", false, "with filters, also revoke the token the profile itself signs in with (revoked last)")
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "how many revocations to run at once")
 	return cmd
 }
@@ -173,8 +179,18 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
+		targets = dedupeTargets(targets)
 		if len(targets) == 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "No tokens match (%s): nothing to revoke.\n", opts.Filter.Describe())
+			if format == output.JSON {
+				var empty any = resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
+				if opts.DryRun {
+					empty = dryRunJSON{DryRun: true, WouldRevoke: []shared.RowJSON{}}
+				}
+				if err := printer.Write(opts.IO.Out, empty); err != nil {
+					return err
+				}
+			}
 			return exitFor(listFailure)
 		}
 		if opts.DryRun {
@@ -188,9 +204,18 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	results := execute(ctx, opts, targets, timeout)
+	// A workspace's own credential, if revoked at all, goes after every
+	// other revocation has finished: until then they all still sign in.
+	rest, own := splitOwn(targets)
+	results := execute(ctx, opts, rest, timeout)
+	results = append(results, execute(ctx, opts, own, timeout)...)
 	if err := report(opts, format, printer, results); err != nil {
 		return err
+	}
+	for _, r := range results[len(rest):] {
+		if r.err == nil {
+			fmt.Fprintf(opts.IO.ErrOut, "Warning: token %s was the credential %s signs in with; that profile no longer works until it gets a new token.\n", r.id, r.ws)
+		}
 	}
 	return exitFor(errors.Join(listFailure, worst(results)))
 }
@@ -232,18 +257,17 @@ func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace
 				matches = append(matches, t.ID)
 			}
 		}
-		var problem error
 		switch len(matches) {
 		case 1:
 			out = append(out, matches[0])
-			continue
 		case 0:
-			problem = cmdutil.WrapAPIError(fmt.Sprintf("no token ID in %s starts with %s: nothing revoked (see `dbtok list`)", ws, id), &tokens.Error{Kind: tokens.KindNotFound})
+			problem := cmdutil.WrapAPIError(fmt.Sprintf("no token ID in %s starts with %s: nothing revoked (see `dbtok list%s`)", ws, id, shared.ProfileFlag(ws)), &tokens.Error{Kind: tokens.KindNotFound})
+			cmdutil.PrintError(opts.IO.ErrOut, problem)
+			failure = errors.Join(failure, problem)
 		default:
-			problem = cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID", id, len(matches), ws)
+			// Before anything is revoked: the user meant one token.
+			return nil, nil, cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID; nothing was revoked", id, len(matches), ws)
 		}
-		cmdutil.PrintError(opts.IO.ErrOut, problem)
-		failure = errors.Join(failure, problem)
 	}
 	return dedupe(out), failure, nil
 }
@@ -271,7 +295,7 @@ func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([
 		defer cancel()
 		var list []tokens.Token
 		if opts.AllUsers {
-			list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{})
+			list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{CreatedBy: opts.CreatedBy})
 		} else {
 			list, err = ws.Tokens.List(ctx)
 		}
@@ -279,6 +303,7 @@ func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([
 			return nil, cmdutil.APIError("list tokens", ws, err, timeout)
 		}
 		matched := opts.Filter.Apply(list, now)
+		matched = leaveOwn(opts, ws, matched)
 		shared.Sort(matched, "expiry")
 		out := make([]target, len(matched))
 		for i := range matched {
@@ -300,6 +325,66 @@ func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([
 		targets = append(targets, r.Value...)
 	}
 	return targets, failure, nil
+}
+
+// leaveOwn keeps the token the profile signs in with out of a filtered
+// revoke unless --include-own: revoking it half-way would lock dbtok (and
+// the user) out for the rest. With --include-own it goes last.
+func leaveOwn(opts *Options, ws *workspace.Workspace, list []tokens.Token) []tokens.Token {
+	own := ws.OwnTokenID()
+	if own == "" {
+		return list
+	}
+	var out []tokens.Token
+	var ownTok *tokens.Token
+	for i := range list {
+		if list[i].ID == own {
+			ownTok = &list[i]
+			continue
+		}
+		out = append(out, list[i])
+	}
+	if ownTok == nil {
+		return list
+	}
+	if !opts.IncludeOwn {
+		fmt.Fprintf(opts.IO.ErrOut, "Note: left out token %s, which %s itself signs in with (--include-own to revoke it too).\n", own, ws)
+		return out
+	}
+	return append(out, *ownTok)
+}
+
+// splitOwn separates the tokens that are their workspace's own credential.
+func splitOwn(targets []target) (rest, own []target) {
+	ownID := map[*workspace.Workspace]string{}
+	for _, t := range targets {
+		id, ok := ownID[t.ws]
+		if !ok {
+			id = t.ws.OwnTokenID()
+			ownID[t.ws] = id
+		}
+		if id != "" && t.id == id {
+			own = append(own, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	return rest, own
+}
+
+// dedupeTargets drops a token reached twice through two profiles on the
+// same workspace (DEFAULT and a named profile for the same user, say).
+func dedupeTargets(targets []target) []target {
+	seen := map[string]bool{}
+	var out []target
+	for _, t := range targets {
+		key := strings.ToLower(t.ws.Host) + "\x00" + t.id
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // confirm shows the plan and asks; without a terminal, only --yes goes on.
@@ -339,6 +424,9 @@ func showPlan(opts *Options, format output.Format, printer *output.JSONPrinter, 
 	now := opts.Now()
 	tty := opts.IO.IsStdoutTTY()
 	header := []string{"ID", "COMMENT", "CREATED", "EXPIRES"}
+	if opts.AllUsers {
+		header = []string{"ID", "OWNER", "COMMENT", "CREATED", "EXPIRES"}
+	}
 	if multi {
 		header = append([]string{"PROFILE"}, header...)
 	}
@@ -349,6 +437,9 @@ func showPlan(opts *Options, format output.Format, printer *output.JSONPrinter, 
 	tp.Truncate = len(header) - 3
 	for _, t := range targets {
 		cells := []string{shared.IDCell(t.id, tty), t.token.Comment, shared.CreatedCell(now, *t.token, tty), shared.ExpiresCell(now, *t.token, tty)}
+		if opts.AllUsers && t.token.Owner != nil {
+			cells = append([]string{cells[0], t.token.Owner.CreatedByUsername}, cells[1:]...)
+		}
 		if multi {
 			cells = append([]string{t.ws.Profile}, cells...)
 		}
@@ -396,9 +487,9 @@ func describe(t target, err error, timeout time.Duration, allUsers bool) error {
 	case err == nil:
 		return nil
 	case tokens.KindOf(err) == tokens.KindNotFound:
-		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s: nothing revoked (see `dbtok list`)", t.id, t.ws), err)
+		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s: nothing revoked (see `dbtok list%s`)", t.id, t.ws, shared.ProfileFlag(t.ws)), err)
 	case tokens.KindOf(err) == tokens.KindPermission && allUsers:
-		return cmdutil.WrapAPIError(fmt.Sprintf("cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403)", t.id, t.ws), err)
+		return cmdutil.WrapAPIError(fmt.Sprintf("cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403); use the profile of a workspace admin", t.id, t.ws), err)
 	}
 	failure := cmdutil.APIError("revoke token "+t.id, t.ws, err, timeout)
 	var te *tokens.Error
@@ -440,7 +531,7 @@ func report(opts *Options, format output.Format, printer *output.JSONPrinter, re
 		}
 		res.Revoked = append(res.Revoked, rj)
 		if format == output.Table {
-			line := fmt.Sprintf("%s Revoked %s", cs.Green("✓"), r.id)
+			line := fmt.Sprintf("%s Revoked %s", cs.Green("✓"), shared.IDCell(r.id, opts.IO.IsStdoutTTY()))
 			if r.token != nil && r.token.Comment != "" {
 				line += fmt.Sprintf(" (%s)", output.Sanitize(r.token.Comment))
 			}

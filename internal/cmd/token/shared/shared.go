@@ -91,8 +91,12 @@ func IDCell(id string, tty bool) string {
 }
 
 // FullIDLen is the length of a Databricks token ID; shorter IDs given to
-// revoke are taken as prefixes.
-const FullIDLen = 64
+// revoke are taken as prefixes, of at least MinPrefixLen characters, so that
+// a stray "a" can never pick a token.
+const (
+	FullIDLen    = 64
+	MinPrefixLen = 8
+)
 
 var validID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -106,6 +110,9 @@ func ValidateIDs(ids []string) error {
 		}
 		if !validID.MatchString(id) {
 			return cmdutil.FlagErrorf("invalid token ID %q: token IDs contain only letters, digits, - and _ (see `dbtok list`)", output.Sanitize(id))
+		}
+		if len(id) < MinPrefixLen {
+			return cmdutil.FlagErrorf("token ID %q is too short: give the whole ID, or at least its first %d characters (see `dbtok list`)", id, MinPrefixLen)
 		}
 	}
 	return nil
