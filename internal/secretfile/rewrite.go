@@ -13,6 +13,17 @@ import (
 // where it really lives, so the link survives. expect is what the caller
 // read: if the file changed since, nothing is written.
 func Rewrite(path string, data, expect []byte) (backup string, err error) {
+	return rewrite(path, data, expect, true)
+}
+
+// Restore puts back contents that Rewrite replaced, leaving the backup as
+// it is: it still holds the good previous file.
+func Restore(path string, data, expect []byte) error {
+	_, err := rewrite(path, data, expect, false)
+	return err
+}
+
+func rewrite(path string, data, expect []byte, keepBackup bool) (backup string, err error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot update %s: %w", path, unwrapPathError(err))
@@ -28,9 +39,11 @@ func Rewrite(path string, data, expect []byte) (backup string, err error) {
 	if !bytes.Equal(current, expect) {
 		return "", fmt.Errorf("%s changed while dbtok was working; it was left as it is", path)
 	}
-	backup = real + ".bak"
-	if err := replace(backup, current, 0o600); err != nil {
-		return "", fmt.Errorf("cannot write the backup %s: %w", backup, err)
+	if keepBackup {
+		backup = real + ".bak"
+		if err := replace(backup, current, 0o600); err != nil {
+			return "", fmt.Errorf("cannot write the backup %s: %w", backup, err)
+		}
 	}
 	if err := replace(real, data, st.Mode().Perm()); err != nil {
 		return "", fmt.Errorf("cannot update %s: %w", path, err)

@@ -5,6 +5,7 @@ package list
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -142,10 +143,19 @@ func listRun(ctx context.Context, opts *Options) error {
 
 	now := opts.Now()
 	var rows []row
+	// Two profiles for the same user on the same workspace (DEFAULT and a
+	// named one, say) list the same tokens: show each once, under the
+	// first profile.
+	seen := map[string]bool{}
 	for _, l := range listings {
 		matched := opts.Filter.Apply(l.tokens, now)
 		shared.Sort(matched, opts.Sort)
 		for _, t := range matched {
+			key := strings.ToLower(l.ws.Host) + "\x00" + t.ID
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
 			rows = append(rows, row{ws: l.ws, token: t})
 		}
 	}

@@ -41,6 +41,9 @@ const DefaultParallel = 8
 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
+	// Workspaces are listed DefaultParallel at a time; --parallel here is
+	// about revocations.
+	opts.Selection.Parallel = fanout.DefaultParallel
 	cmd := &cobra.Command{
 		Use:     "revoke [TOKEN_ID...]",
 		Aliases: []string{"delete", "rm"},
@@ -286,7 +289,7 @@ func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([
 		profiles = []string{""}
 	}
 	now := opts.Now()
-	results := fanout.Run(ctx, profiles, fanout.DefaultParallel, func(ctx context.Context, profile string) ([]target, error) {
+	results := fanout.Run(ctx, profiles, opts.Selection.Parallel, func(ctx context.Context, profile string) ([]target, error) {
 		ws, err := open(profile)()
 		if err != nil {
 			return nil, err

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,7 +100,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Comment, "comment", "", "rotate the tokens with exactly this `TEXT` as comment; the new token gets it too")
+	fl.StringVar(&opts.Comment, "comment", "", "rotate the tokens with exactly this `TEXT` as comment; the new token gets it too (with --token-id: only the new token's comment)")
 	fl.StringVar(&opts.TokenID, "token-id", "", "rotate the token with this `ID` (or ID prefix)")
 	fl.StringVar(&opts.Lifetime, "lifetime", "", "the new token's lifetime `DURATION` (default: the workspace's default)")
 	fl.StringVar(&opts.Out, "out", "", "write the new token to `FILE` (mode 0600) instead of stdout")
@@ -187,7 +189,9 @@ type job struct {
 	current  string // their current token value
 	revoked  []string
 	failed   map[string]error
-	err      error // the step that stopped this rotation
+	err      error  // the step that stopped this rotation
+	skipped  string // why nothing was done here, when that is no failure
+	listed   []string
 }
 
 func rotateRun(ctx context.Context, opts *Options) error {
@@ -200,16 +204,16 @@ func rotateRun(ctx context.Context, opts *Options) error {
 		return cmdutil.FlagErrorf("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or --update-profile")
 	}
 
-	var pending *secretfile.Pending
+	var out *secretfile.Pending
 	if opts.Out != "" {
 		abs, err := filepath.Abs(opts.Out)
 		if err != nil {
 			return cmdutil.FlagErrorf("--out %s: %v", opts.Out, err)
 		}
-		if pending, err = secretfile.Prepare(abs, opts.Force); err != nil {
+		if out, err = secretfile.Prepare(abs, opts.Force); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
-		defer pending.Abort()
+		defer out.Abort()
 	}
 
 	jobs, err := plan(opts)
@@ -223,21 +227,26 @@ func rotateRun(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	// 1. Select the old tokens, create the new ones and prove they work,
-	// in every workspace at once.
+	// 1. Find what each rotation replaces, in every workspace at once.
 	fanout.Each(ctx, jobs, opts.Selection.Parallel, func(ctx context.Context, j *job) {
+		j.err = openAndSelect(ctx, opts, j, timeout)
+	})
+	skipDuplicates(jobs)
+
+	// 2. Create the new tokens and prove they work.
+	fanout.Each(ctx, pending(jobs), opts.Selection.Parallel, func(ctx context.Context, j *job) {
 		j.err = createAndVerify(ctx, opts, j, timeout)
 	})
 
-	// 2. Deliver.
+	// 3. Deliver.
 	live := succeeded(jobs)
 	if len(live) > 0 {
-		if err := deliver(ctx, opts, format, printer, live, pending, raw, timeout); err != nil {
+		if err := deliver(ctx, opts, format, printer, live, out, raw, timeout); err != nil {
 			return err
 		}
 	}
 
-	// 3. Revoke what was replaced.
+	// 4. Revoke what was replaced.
 	if !opts.KeepOld {
 		fanout.Each(ctx, succeeded(jobs), opts.Selection.Parallel, func(ctx context.Context, j *job) {
 			revokeOld(ctx, opts, j, timeout)
@@ -296,6 +305,13 @@ func prepareProfiles(opts *Options, jobs []*job) ([]byte, error) {
 		return nil, &workspace.ConfigError{Msg: fmt.Sprintf("cannot read %s: %v", file.Path, err)}
 	}
 	probe := raw
+	claimed := map[string]bool{}
+	for _, j := range jobs {
+		claimed[j.profile] = true
+		for _, name := range j.profiles {
+			claimed[name] = true
+		}
+	}
 	for _, j := range jobs {
 		if j.profile == "" {
 			ws, err := opts.Workspace()
@@ -310,6 +326,16 @@ func prepareProfiles(opts *Options, jobs []*job) ([]byte, error) {
 		j.profiles = append([]string{j.profile}, j.profiles...)
 		p, _ := file.Get(j.profile)
 		j.current = p.Keys["token"]
+		// Every profile that signs in with the same token must get the new
+		// one, selected or not: its token is about to be revoked.
+		for _, other := range file.Profiles {
+			if other.Host() == p.Host() && other.Keys["token"] == j.current && j.current != "" && !claimed[other.Name] && !slices.Contains(j.profiles, other.Name) {
+				j.profiles = append(j.profiles, other.Name)
+			}
+		}
+		for _, name := range j.profiles {
+			claimed[name] = true
+		}
 		for _, name := range j.profiles {
 			// A stand-in value of the real shape proves the edit works.
 			if probe, err = databrickscfg.SetToken(probe, name, "dapi"+strings.Repeat("0", 32)); err != nil {
@@ -334,7 +360,8 @@ func resolve(path string) string {
 	return path
 }
 
-func createAndVerify(ctx context.Context, opts *Options, j *job, timeout time.Duration) error {
+// openAndSelect signs in and finds the tokens this rotation replaces.
+func openAndSelect(ctx context.Context, opts *Options, j *job, timeout time.Duration) error {
 	var err error
 	if j.profile == "" {
 		j.ws, err = opts.Workspace()
@@ -347,27 +374,85 @@ func createAndVerify(ctx context.Context, opts *Options, j *job, timeout time.Du
 	if err := selectOld(ctx, opts, j, timeout); err != nil {
 		return err
 	}
+	if len(j.old) == 0 {
+		if opts.Profiles != nil {
+			j.skipped = fmt.Sprintf("no token with comment %q in %s: nothing to rotate there", opts.Comment, j.ws)
+			return nil
+		}
+		return cmdutil.WrapAPIError(fmt.Sprintf("no token with comment %q in %s: nothing rotated (`dbtok create --comment %q` makes a new one)", opts.Comment, j.ws, opts.Comment), &tokens.Error{Kind: tokens.KindNotFound})
+	}
+	// Rotating the very token the profile signs in with, but delivering
+	// the new one elsewhere, would leave the profile holding a revoked
+	// token.
+	if own := j.ws.OwnTokenID(); own != "" && !opts.UpdateProfile && !opts.KeepOld {
+		for _, t := range j.old {
+			if t.ID == own {
+				return cmdutil.FlagErrorf("token %s is the credential %s signs in with: rotate it with --update-profile, so the config file gets the new token (or keep it with --keep-old)", own, j.ws)
+			}
+		}
+	}
+	return nil
+}
+
+// skipDuplicates drops a rotation that another profile on the same
+// workspace, for the same user, already covers: it would replace the same
+// tokens a second time.
+func skipDuplicates(jobs []*job) {
+	seen := map[string]string{}
+	for _, j := range pending(jobs) {
+		ids := ids(j.old)
+		sort.Strings(ids)
+		key := strings.ToLower(j.ws.Host) + "\x00" + strings.Join(ids, ",")
+		if first, ok := seen[key]; ok {
+			j.skipped = fmt.Sprintf("%s reaches the same tokens as profile %s: rotated once, there", j.ws, first)
+			continue
+		}
+		seen[key] = j.ws.Profile
+	}
+}
+
+func createAndVerify(ctx context.Context, opts *Options, j *job, timeout time.Duration) error {
 	comment := opts.Comment
 	if comment == "" && len(j.old) == 1 {
 		comment = j.old[0].Comment
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	created, err := j.ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: comment, LifetimeSeconds: opts.LifetimeSeconds})
+	started := opts.Now()
+	created, err := j.ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: comment, LifetimeSeconds: lifetimeFor(opts, j.old)})
 	if err != nil {
 		msg := cmdutil.APIError("create the new token", j.ws, err, timeout).Error()
 		var te *tokens.Error
 		if errors.As(err, &te) && te.MaybeApplied {
-			msg += fmt.Sprintf("; it may have been created anyway: look for comment %q in `dbtok list%s` and revoke it", comment, profileFlag(j.ws))
+			msg += "; " + shared.MaybeCreated(j.ws, comment, started, j.listed, timeout)
 		}
 		return cmdutil.WrapAPIError(msg+"; "+keptMessage(j.old), err)
 	}
 	redact.Add(created.Value.Reveal())
 	j.created = created
 	if err := opts.VerifyToken(ctx, j.ws.Host, created.Value.Reveal(), timeout); err != nil {
-		return undo(j, timeout, fmt.Errorf("the new token %s does not work (%s)", created.Token.ID, cmdutil.Brief(err)))
+		return undo(j, timeout, fmt.Errorf("the new token %s in %s does not work (%s)", created.Token.ID, j.ws, cmdutil.Brief(err)))
 	}
 	return nil
+}
+
+// lifetimeFor is --lifetime, else the lifetime the replaced token had (the
+// newest one's, if several), else the workspace's default: a rotated
+// 30-day token should not come back as a 2-year one.
+func lifetimeFor(opts *Options, old []tokens.Token) int64 {
+	if opts.LifetimeSeconds > 0 {
+		return opts.LifetimeSeconds
+	}
+	var newest *tokens.Token
+	for i := range old {
+		if newest == nil || old[i].CreationTime > newest.CreationTime {
+			newest = &old[i]
+		}
+	}
+	if newest == nil || newest.ExpiryTime <= 0 || newest.ExpiryTime <= newest.CreationTime {
+		return 0
+	}
+	return (newest.ExpiryTime - newest.CreationTime + 999) / 1000
 }
 
 // selectOld finds the tokens the new one replaces.
@@ -378,6 +463,7 @@ func selectOld(ctx context.Context, opts *Options, j *job, timeout time.Duration
 	if err != nil {
 		return cmdutil.APIError("list tokens", j.ws, err, timeout)
 	}
+	j.listed = shared.IDs(list)
 	switch {
 	case opts.TokenID != "":
 		var found []tokens.Token
@@ -420,7 +506,10 @@ func profileToken(ctx context.Context, opts *Options, j *job, list []tokens.Toke
 			}
 		}
 	}
-	if !opts.IO.CanPrompt() || opts.Profiles != nil {
+	if opts.Profiles != nil {
+		return tokens.Token{}, cmdutil.FlagErrorf("cannot tell which token profile %s uses (dbtok did not create it): rotate it on its own with `dbtok rotate -p %s --update-profile --token-id ID` (see `dbtok list -p %s`)", j.profiles[0], j.profiles[0], j.profiles[0])
+	}
+	if !opts.IO.CanPrompt() {
 		return tokens.Token{}, cmdutil.FlagErrorf("cannot tell which token profile %s uses (dbtok did not create it): pass --token-id ID (see `dbtok list -p %s`)", j.profiles[0], j.profiles[0])
 	}
 	return pickToken(ctx, opts, j, list)
@@ -453,17 +542,24 @@ func pickToken(ctx context.Context, opts *Options, j *job, list []tokens.Token) 
 
 // deliver hands the new tokens over: into the config file, the --out file,
 // or stdout. It runs before anything is revoked.
-func deliver(ctx context.Context, opts *Options, format output.Format, printer *output.JSONPrinter, jobs []*job, pending *secretfile.Pending, raw []byte, timeout time.Duration) error {
+func deliver(ctx context.Context, opts *Options, format output.Format, printer *output.JSONPrinter, jobs []*job, out *secretfile.Pending, raw []byte, timeout time.Duration) error {
 	switch {
 	case opts.UpdateProfile:
-		return deliverToProfiles(ctx, opts, jobs, raw, timeout)
-	case pending != nil:
+		if err := deliverToProfiles(ctx, opts, jobs, raw, timeout); err != nil {
+			return err
+		}
+		if live := succeeded(jobs); len(live) > 0 {
+			file, _ := opts.ConfigFile()
+			return printNew(opts, format, printer, live, file.Path)
+		}
+		return nil
+	case out != nil:
 		j := jobs[0]
-		if err := pending.Commit([]byte(j.created.Value.Reveal() + "\n")); err != nil {
-			j.err = undo(j, timeout, fmt.Errorf("cannot write the new token to %s: %w", pending.Path(), err))
+		if err := out.Commit([]byte(j.created.Value.Reveal() + "\n")); err != nil {
+			j.err = undo(j, timeout, fmt.Errorf("cannot write the new token to %s: %w", out.Path(), err))
 			return nil
 		}
-		return printNew(opts, format, printer, jobs, pending.Path())
+		return printNew(opts, format, printer, jobs, out.Path())
 	default:
 		if err := printNew(opts, format, printer, jobs, ""); err != nil {
 			for _, j := range jobs {
@@ -508,7 +604,7 @@ func deliverToProfiles(ctx context.Context, opts *Options, jobs []*job, raw []by
 	}
 	if len(failed) > 0 {
 		restore := ""
-		if _, rerr := secretfile.Rewrite(file.Path, raw, updated); rerr != nil {
+		if rerr := secretfile.Restore(file.Path, raw, updated); rerr != nil {
 			restore = fmt.Sprintf(" (and restoring it failed: %v; the old file is in %s)", rerr, backup)
 		}
 		for _, j := range jobs {
@@ -540,20 +636,31 @@ func checkProfile(ctx context.Context, opts *Options, profile string, timeout ti
 
 type rotatedJSON struct {
 	*shared.WorkspaceJSON
-	TokenValue *string          `json:"token_value,omitempty"`
-	TokenInfo  shared.TokenJSON `json:"token_info"`
-	OutFile    string           `json:"out_file,omitempty"`
-	Replaces   []string         `json:"replaces"`
+	TokenValue      *string          `json:"token_value,omitempty"`
+	TokenInfo       shared.TokenJSON `json:"token_info"`
+	OutFile         string           `json:"out_file,omitempty"`
+	ConfigFile      string           `json:"config_file,omitempty"`
+	UpdatedProfiles []string         `json:"updated_profiles,omitempty"`
+	Replaces        []string         `json:"replaces"`
+	KeptOld         bool             `json:"kept_old,omitempty"`
 }
 
-func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, jobs []*job, outFile string) error {
+// printNew shows the new tokens; dest is the --out file or, with
+// --update-profile, the config file, and the value is shown only when
+// stdout is where it is delivered.
+func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, jobs []*job, dest string) error {
 	var buf bytes.Buffer
 	multi := opts.Profiles != nil
 	if format == output.JSON {
 		var rows []rotatedJSON
 		for _, j := range jobs {
-			r := rotatedJSON{TokenInfo: shared.ToJSON(j.created.Token), OutFile: outFile, Replaces: ids(j.old)}
-			if outFile == "" {
+			r := rotatedJSON{TokenInfo: shared.ToJSON(j.created.Token), Replaces: ids(j.old), KeptOld: opts.KeepOld}
+			switch {
+			case opts.UpdateProfile:
+				r.ConfigFile, r.UpdatedProfiles = dest, j.profiles
+			case dest != "":
+				r.OutFile = dest
+			default:
 				v := j.created.Value.Reveal()
 				r.TokenValue = &v
 			}
@@ -577,10 +684,17 @@ func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, 
 			fmt.Fprintf(&buf, "%-10s %s\n", "Token ID:", j.created.Token.ID)
 			fmt.Fprintf(&buf, "%-10s %s\n", "Comment:", output.Sanitize(j.created.Token.Comment))
 			fmt.Fprintf(&buf, "%-10s %s\n", "Expires:", shared.ExpiresCell(opts.Now(), j.created.Token, false))
-			fmt.Fprintf(&buf, "%-10s %s\n", "Replaces:", strings.Join(ids(j.old), ", "))
-			if outFile != "" {
-				fmt.Fprintf(&buf, "%-10s %s (mode 0600)\n", "Saved to:", outFile)
-			} else {
+			label := "Replaces:"
+			if opts.KeepOld {
+				label = "Old:"
+			}
+			fmt.Fprintf(&buf, "%-10s %s\n", label, strings.Join(ids(j.old), ", "))
+			switch {
+			case opts.UpdateProfile:
+				fmt.Fprintf(&buf, "%-10s profile %s in %s\n", "Saved to:", strings.Join(j.profiles, ", "), dest)
+			case dest != "":
+				fmt.Fprintf(&buf, "%-10s %s (mode 0600)\n", "Saved to:", dest)
+			default:
 				fmt.Fprintf(&buf, "%-10s %s\n", "Token:", j.created.Value.Reveal())
 			}
 		}
@@ -613,6 +727,7 @@ func revokeOld(ctx context.Context, opts *Options, j *job, timeout time.Duration
 // summarize reports each workspace's end state and picks the exit code.
 func summarize(opts *Options, format output.Format, jobs []*job) error {
 	var first error
+	done := false
 	for _, j := range jobs {
 		switch {
 		case j.err != nil:
@@ -620,7 +735,10 @@ func summarize(opts *Options, format output.Format, jobs []*job) error {
 			if first == nil {
 				first = j.err
 			}
+		case j.skipped != "":
+			fmt.Fprintf(opts.IO.ErrOut, "Note: %s.\n", j.skipped)
 		case len(j.failed) > 0:
+			done = true
 			for id, err := range j.failed {
 				e := cmdutil.WrapAPIError(fmt.Sprintf("the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `dbtok revoke %s%s`",
 					j.created.Token.ID, id, cmdutil.Cause(j.ws, err, 0), id, profileFlag(j.ws)), err)
@@ -629,14 +747,22 @@ func summarize(opts *Options, format output.Format, jobs []*job) error {
 					first = e
 				}
 			}
-		case len(j.old) == 0 && !opts.KeepOld:
-			fmt.Fprintf(opts.IO.ErrOut, "Note: no token with comment %q was there to replace in %s; the new one was created anyway.\n", opts.Comment, j.ws)
+		default:
+			done = true
 		}
 	}
-	if first != nil {
-		return &cmdutil.SilentError{Code: cmdutil.ExitCode(first)}
+	if opts.Profiles != nil && len(pending(jobs)) == 0 && first == nil {
+		return cmdutil.WrapAPIError(fmt.Sprintf("no token with comment %q in any of the %d workspaces: nothing rotated", opts.Comment, len(jobs)), &tokens.Error{Kind: tokens.KindNotFound})
 	}
-	return nil
+	if first == nil {
+		return nil
+	}
+	code := cmdutil.ExitCode(first)
+	if done && code == cmdutil.ExitUsage {
+		// Some rotations happened: "nothing was sent" no longer holds.
+		code = cmdutil.ExitError
+	}
+	return &cmdutil.SilentError{Code: code}
 }
 
 // undo revokes a new token that was created but not delivered, and says
@@ -661,6 +787,17 @@ func keptMessage(old []tokens.Token) string {
 		return fmt.Sprintf("the old token %s was not revoked and still works", old[0].ID)
 	}
 	return fmt.Sprintf("the old tokens %s were not revoked and still work", strings.Join(ids(old), ", "))
+}
+
+// pending are the jobs still under way: not failed, not skipped.
+func pending(jobs []*job) []*job {
+	var out []*job
+	for _, j := range jobs {
+		if j.err == nil && j.skipped == "" {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 func succeeded(jobs []*job) []*job {

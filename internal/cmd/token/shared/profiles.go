@@ -34,6 +34,9 @@ func (s *ProfileSelection) Validate(f *cmdutil.Factory) error {
 	case s.Active() && f.Globals.Profile != "":
 		return cmdutil.FlagErrorf("--profile names one workspace; with --all-profiles or --profiles leave it out")
 	}
+	if s.Parallel < 1 {
+		return cmdutil.FlagErrorf("--parallel must be at least 1")
+	}
 	for _, p := range s.Patterns {
 		if strings.TrimSpace(p) == "" {
 			return cmdutil.FlagErrorf("--profiles has an empty name")
