@@ -15,6 +15,7 @@ LDFLAGS := -s -w \
 SHELLS  := bash zsh fish powershell
 
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 10s
 # package:target for every native Go fuzz target; seed corpora live in each
 # package's testdata/fuzz.
@@ -47,6 +48,8 @@ vet:
 lint: vet vuln
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags bench ./cmd/dbtok
 
 # govulncheck (pinned, from the Go module proxy). It needs the vulnerability
 # database at vuln.go.dev; where that host is unreachable (a sandbox that

@@ -128,7 +128,7 @@ func Load(path string) (*File, error) {
 			f.settings = s.Keys
 		case len(s.Keys) > 0:
 			// The SDK treats a section without keys as "no such profile".
-			f.Profiles = append(f.Profiles, Profile{Name: s.Name, Keys: s.Keys})
+			f.Profiles = append(f.Profiles, Profile(s))
 		}
 	}
 	return f, nil

@@ -29,7 +29,6 @@ func Select(f *databrickscfg.File, all bool, patterns []string) ([]string, error
 		return f.Names(), nil
 	}
 	seen := map[string]bool{}
-	var out []string
 	for _, pat := range patterns {
 		pat = strings.TrimSpace(pat)
 		g, err := glob.Compile(pat)
@@ -40,10 +39,7 @@ func Select(f *databrickscfg.File, all bool, patterns []string) ([]string, error
 		for _, name := range f.Names() {
 			if g.Match(name) {
 				matched = true
-				if !seen[name] {
-					seen[name] = true
-					out = append(out, name)
-				}
+				seen[name] = true
 			}
 		}
 		if !matched {

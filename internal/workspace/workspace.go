@@ -343,6 +343,9 @@ func authError(cfg *config.Config, path string, err error) error {
 		msg = msg[:i]
 	}
 	msg = strings.TrimPrefix(msg, "default auth: ")
+	if errors.Is(err, config.ErrCliNotFound) || strings.Contains(msg, "databricks CLI not found") {
+		return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the profile signs in through the Databricks CLI, which is not installed: install it and run `databricks auth login --host %s`, or give the profile a token", where, cfg.Host)}
+	}
 	return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: %s (--debug shows more)", where, redact.String(strings.Join(strings.Fields(msg), " ")))}
 }
 
