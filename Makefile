@@ -29,7 +29,7 @@ FUZZ_TARGETS := \
 	internal/redact:FuzzString \
 	internal/glob:FuzzCompile
 
-.PHONY: all build test vet lint vuln fuzz bench demo completions install clean
+.PHONY: all build test vet lint vuln fuzz bench demo completions docs man release-check install clean
 
 all: build
 
@@ -83,11 +83,19 @@ completions:
 	$(GO) run ./cmd/dbtok completion fish > completions/dbtok.fish
 	$(GO) run ./cmd/dbtok completion powershell > completions/dbtok.ps1
 
+# The Markdown command reference (committed, checked by a test) and man
+# pages (built into manpages/, and by the release).
+docs:
+	$(GO) run ./internal/gendocs -markdown docs
+
+man:
+	$(GO) run ./internal/gendocs -man manpages
+
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/dbtok
 
 clean:
-	rm -rf $(BIN) dist
+	rm -rf $(BIN) dist manpages
 
 # The demo runs the main job against the bundled emulator with a throwaway
 # config file: nothing in your ~/.databrickscfg is read or touched.

@@ -27,8 +27,8 @@ func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 			$ source <(dbtok completion bash)
 			$ dbtok completion bash > ~/.local/share/bash-completion/completions/dbtok
 
-			# zsh (a folder on your $fpath)
-			$ dbtok completion zsh > "${fpath[1]}/_dbtok"
+			# zsh: any folder on your $fpath, e.g. ~/.zfunc with fpath+=(~/.zfunc)
+			$ dbtok completion zsh > ~/.zfunc/_dbtok
 
 			# fish
 			$ dbtok completion fish > ~/.config/fish/completions/dbtok.fish

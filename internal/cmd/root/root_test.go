@@ -3,6 +3,7 @@ package root
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -27,6 +28,28 @@ func TestCommittedCompletionsAreCurrent(t *testing.T) {
 		}
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%s is stale: run `make completions` and commit the result", path)
+		}
+	}
+}
+
+// The Markdown reference in docs/ must match the command tree; `make docs`
+// regenerates it.
+func TestCommittedDocsAreCurrent(t *testing.T) {
+	dir := t.TempDir()
+	gen := exec.Command("go", "run", "../../gendocs", "-markdown", dir)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("gendocs: %v\n%s", err, out)
+	}
+	want, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	got, _ := filepath.Glob(filepath.Join("..", "..", "..", "docs", "*.md"))
+	if len(got) != len(want) {
+		t.Fatalf("docs/ has %d pages, the command tree %d: run `make docs`", len(got), len(want))
+	}
+	for _, w := range want {
+		b, _ := os.ReadFile(w)
+		c, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", filepath.Base(w)))
+		if err != nil || !bytes.Equal(b, c) {
+			t.Errorf("docs/%s is stale: run `make docs` and commit the result", filepath.Base(w))
 		}
 	}
 }

@@ -25,7 +25,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok token create --lifetime 100d --comment ci
 			$ dbtok token list
-			$ dbtok token revoke 5f3a0c...
+			$ dbtok token revoke 5f3a0c9e81d2
 		`)),
 		Args: cmdutil.NoSubcommand,
 		RunE: cmdutil.ShowHelp,

@@ -63,7 +63,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
 
 			# for a service principal (workspace admins)
-			$ dbtok create --for-service-principal 6f1c0f5e-... --lifetime 30d --comment etl
+			$ dbtok create --for-service-principal 6f1c0f5e-1111-2222-3333-444455556666 --lifetime 30d --comment etl
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

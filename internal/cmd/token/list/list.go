@@ -57,7 +57,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok list
 			$ dbtok list --expiring-within 14d --all-profiles
-			$ dbtok list --comment 'ci-*' --sort created
+			$ dbtok list -p prod --comment 'ci-*' --sort created
 			$ dbtok list --all-users --created-by someone@example.com
 			$ dbtok list --expiring-within 14d --fail-if-any -o json
 			$ dbtok list --jq '.[] | select(.comment == "ci") | .token_id'

@@ -67,10 +67,11 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			through the Token Management API.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
-			$ dbtok revoke 5f3a0c...
+			$ dbtok revoke 5f3a0c9e81d2
 			$ dbtok revoke --comment 'ci-*' --created-before 90d --dry-run
 			$ dbtok revoke --expired --all-profiles --yes
-			$ dbtok revoke --all-users 5f3a0c...
+			$ dbtok revoke --all-users 7d2e41b09c33
+			$ dbtok list -o json --jq '.[] | select(.comment == "old") | .token_id' | xargs -r dbtok revoke
 		`)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Filter.Parse(); err != nil {
