@@ -91,6 +91,10 @@ docs:
 man:
 	$(GO) run ./internal/gendocs -man manpages
 
+# Every release artifact, built by the pinned goreleaser and inspected.
+release-check:
+	bash .ci/release-check
+
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/dbtok
 
