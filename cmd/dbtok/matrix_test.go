@@ -27,7 +27,8 @@ type matrixCase struct {
 	srv     *emulator.Server
 	dir     string
 	home    string
-	tokenID string // for revoke: the token it revokes
+	tokenID string // for revoke and rotate: the token it replaces
+	stdout  string
 }
 
 type matrixCommand struct {
@@ -40,6 +41,12 @@ type matrixCommand struct {
 	applied func(c *matrixCase) bool
 	// check runs after every case, for command-specific promises.
 	check func(t *testing.T, c *matrixCase, exit int)
+	// like names the command whose per-fault outcomes this one shares.
+	like string
+	// suffix is what the one-line error ends with after the cause.
+	suffix func(c *matrixCase, want outcome) string
+	// printsOnFailure: stdout is not empty when this command fails.
+	printsOnFailure bool
 }
 
 // outcome is what a user must see.
@@ -90,6 +97,61 @@ var matrixCommands = []matrixCommand{
 		},
 	},
 	{
+		// Rotation stops at a failed create; the old token must survive.
+		name: "rotate", path: "/api/2.0/token/create", action: "create the new token", like: "create",
+		setup: func(t *testing.T, c *matrixCase) {
+			info, _, err := c.srv.Seed("alice", comment, c.srv.Now(), 24*time.Hour)
+			must(t, err)
+			c.tokenID = info.TokenID
+		},
+		args: func(*matrixCase) []string { return []string{"rotate", "--comment", comment} },
+		// applied: a new token with the comment exists (made by the server,
+		// delivered or not).
+		applied: func(c *matrixCase) bool {
+			for _, tok := range c.srv.Tokens("alice") {
+				if tok.Comment == comment && tok.TokenID != c.tokenID {
+					return true
+				}
+			}
+			return false
+		},
+		check: func(t *testing.T, c *matrixCase, exit int) {
+			if old := hasID(c.srv, c.tokenID); old != (exit != 0) {
+				t.Errorf("exit %d, and the old token live = %v: a failed rotation must keep it, a done one revoke it", exit, old)
+			}
+		},
+		suffix: func(c *matrixCase, want outcome) string {
+			kept := `; the old token ` + c.tokenID + ` was not revoked and still works`
+			switch {
+			case want.maybe && want.applied:
+				return `; the server created it anyway, as token [0-9a-f]{64}, which you never received: revoke it with ` + "`dbtok revoke [0-9a-f]{64} -p DEFAULT`" + kept
+			case want.maybe:
+				return `; no token with comment "matrix" appeared since, so none was left behind` + kept
+			}
+			return kept
+		},
+	},
+	{
+		// One workspace failing must not hide another's tokens.
+		name: "list-all-profiles", path: "/api/2.0/token/list", action: "list tokens", like: "list", printsOnFailure: true,
+		setup: func(t *testing.T, c *matrixCase) {
+			healthy, err := emulator.Start(emulator.Options{Users: scriptUsers[:1]})
+			must(t, err)
+			t.Cleanup(func() { healthy.Close() })
+			f, err := os.OpenFile(filepath.Join(c.home, ".databrickscfg"), os.O_APPEND|os.O_WRONLY, 0)
+			must(t, err)
+			fmt.Fprintf(f, "[healthy]\nhost = %s\ntoken = %s\n", healthy.URL, scriptUsers[0].Token)
+			f.Close()
+		},
+		args:    func(*matrixCase) []string { return []string{"list", "--all-profiles"} },
+		applied: func(*matrixCase) bool { return false },
+		check: func(t *testing.T, c *matrixCase, exit int) {
+			if !strings.Contains(c.stdout, `"profile": "healthy"`) {
+				t.Errorf("the healthy workspace's tokens are missing from stdout:\n%s", c.stdout)
+			}
+		},
+	},
+	{
 		name: "list", path: "/api/2.0/token/list", action: "list tokens",
 		args:    func(*matrixCase) []string { return []string{"list"} },
 		applied: func(*matrixCase) bool { return false },
@@ -109,6 +171,15 @@ var matrixCommands = []matrixCommand{
 }
 
 func hasComment(srv *emulator.Server, comment string) bool { return countComment(srv, comment) > 0 }
+
+func hasID(srv *emulator.Server, id string) bool {
+	for _, t := range srv.Tokens("alice") {
+		if t.TokenID == id {
+			return true
+		}
+	}
+	return false
+}
 
 func countComment(srv *emulator.Server, comment string) int {
 	n := 0
@@ -204,6 +275,9 @@ func TestFaultMatrix(t *testing.T) {
 
 func runMatrixCase(t *testing.T, cmd matrixCommand, f matrixFault) {
 	want := f.want
+	if o, ok := f.override[cmd.like]; ok && cmd.like != "" {
+		want = o
+	}
 	if o, ok := f.override[cmd.name]; ok {
 		want = o
 	}
@@ -231,6 +305,7 @@ func runMatrixCase(t *testing.T, cmd matrixCommand, f matrixFault) {
 
 	args := append(cmd.args(c), "--timeout", matrixTimeout.String(), "-o", "json")
 	stdout, stderr, exit, took := runDbtok(t, c, args)
+	c.stdout = stdout
 
 	if took > matrixTimeout+5*time.Second {
 		t.Errorf("took %v with --timeout %v: something waited past the deadline", took, matrixTimeout)
@@ -249,8 +324,8 @@ func runMatrixCase(t *testing.T, cmd matrixCommand, f matrixFault) {
 		}
 	}
 	if want.exit != 0 {
-		checkMatrixMessage(t, cmd, c, want, stderr)
-		if stdout != "" && cmd.name != "revoke" {
+		checkMatrixMessage(t, cmd, c, want, stderr, f.refused)
+		if stdout != "" && cmd.name != "revoke" && !cmd.printsOnFailure {
 			t.Errorf("failed run printed to stdout: %s", stdout)
 		}
 	}
@@ -267,8 +342,12 @@ func runMatrixCase(t *testing.T, cmd matrixCommand, f matrixFault) {
 	}
 }
 
-func checkMatrixMessage(t *testing.T, cmd matrixCommand, c *matrixCase, want outcome, stderr string) {
+func checkMatrixMessage(t *testing.T, cmd matrixCommand, c *matrixCase, want outcome, stderr string, refused bool) {
 	t.Helper()
+	if refused && cmd.name == "rotate" {
+		// Nothing listens: rotation stops at its first step, the listing.
+		cmd.action, cmd.suffix = "list tokens", nil
+	}
 	if strings.Count(stderr, "\n") != 1 {
 		t.Errorf("stderr is not one line:\n%s", stderr)
 	}
@@ -282,7 +361,9 @@ func checkMatrixMessage(t *testing.T, cmd matrixCommand, c *matrixCase, want out
 		want.cause = `.*`
 	}
 	suffix := ``
-	if want.maybe {
+	if cmd.suffix != nil {
+		suffix = cmd.suffix(c, want)
+	} else if want.maybe {
 		if strings.HasPrefix(cmd.name, "create") {
 			// dbtok looks again, and names the orphan if there is one.
 			suffix = `; no token with comment "matrix" appeared since, so none was left behind`
