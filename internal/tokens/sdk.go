@@ -65,14 +65,28 @@ func singleAttemptClient(c *client.DatabricksClient) (*client.DatabricksClient, 
 }
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
-	var resp *settings.CreateTokenResponse
-	err := changing(ctx, func(ctx context.Context) error {
-		var err error
-		resp, err = a.createTokens.Create(ctx, settings.CreateTokenRequest{
+	return mint(ctx, func(ctx context.Context) (string, *Token, error) {
+		resp, err := a.createTokens.Create(ctx, settings.CreateTokenRequest{
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,
 		})
-		if err == nil && (resp.TokenValue == "" || resp.TokenInfo == nil) {
+		if err != nil || resp.TokenInfo == nil {
+			return "", nil, err
+		}
+		t := fromPublic(*resp.TokenInfo)
+		return resp.TokenValue, &t, nil
+	})
+}
+
+// mint runs a call that creates a token and accepts its answer only with
+// both a value and the token's information.
+func mint(ctx context.Context, call func(context.Context) (string, *Token, error)) (*Created, error) {
+	var value string
+	var info *Token
+	err := changing(ctx, func(ctx context.Context) error {
+		var err error
+		value, info, err = call(ctx)
+		if err == nil && (value == "" || info == nil) {
 			err = &Error{Kind: KindProtocol, Message: "the workspace answered without a token"}
 		}
 		return err
@@ -80,7 +94,7 @@ func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error
 	if err != nil {
 		return nil, err
 	}
-	return &Created{Value: NewSecret(resp.TokenValue), Token: fromPublic(*resp.TokenInfo)}, nil
+	return &Created{Value: NewSecret(value), Token: *info}, nil
 }
 
 // List retries a server error (500, 502, 504) a few times within ctx's
@@ -178,23 +192,18 @@ func (a *sdkAPI) RevokeAny(ctx context.Context, tokenID string) error {
 }
 
 func (a *sdkAPI) CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error) {
-	var resp *settings.CreateOboTokenResponse
-	err := changing(ctx, func(ctx context.Context) error {
-		var err error
-		resp, err = a.createMgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
+	return mint(ctx, func(ctx context.Context) (string, *Token, error) {
+		resp, err := a.createMgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
 			ApplicationId:   req.ApplicationID,
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,
 		})
-		if err == nil && (resp.TokenValue == "" || resp.TokenInfo == nil) {
-			err = &Error{Kind: KindProtocol, Message: "the workspace answered without a token"}
+		if err != nil || resp.TokenInfo == nil {
+			return "", nil, err
 		}
-		return err
+		t := fromInfo(*resp.TokenInfo)
+		return resp.TokenValue, &t, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Created{Value: NewSecret(resp.TokenValue), Token: fromInfo(*resp.TokenInfo)}, nil
 }
 
 // changing runs a call that changes the workspace and classifies its

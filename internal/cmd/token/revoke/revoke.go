@@ -498,7 +498,7 @@ func describe(t target, err error, timeout time.Duration, allUsers bool) error {
 	failure := cmdutil.APIError("revoke token "+t.id, t.ws, err, timeout)
 	var te *tokens.Error
 	if errors.As(err, &te) && te.MaybeApplied {
-		failure = cmdutil.WrapAPIError(fmt.Sprintf("%s; it may have been revoked anyway: check with `dbtok list%s`", failure, profileFlag(t.ws)), err)
+		failure = cmdutil.WrapAPIError(fmt.Sprintf("%s; it may have been revoked anyway: check with `dbtok list%s`", failure, shared.ProfileFlag(t.ws)), err)
 	}
 	return failure
 }
@@ -574,13 +574,6 @@ func exitFor(err error) error {
 		return nil
 	}
 	return &cmdutil.SilentError{Code: cmdutil.ExitCode(err)}
-}
-
-func profileFlag(ws *workspace.Workspace) string {
-	if ws.Profile == "" {
-		return ""
-	}
-	return " -p " + ws.Profile
 }
 
 // dedupe drops repeated IDs, keeping the first occurrence's position.

@@ -400,7 +400,7 @@ func openAndSelect(ctx context.Context, opts *Options, j *job, timeout time.Dura
 func skipDuplicates(jobs []*job) {
 	seen := map[string]string{}
 	for _, j := range pending(jobs) {
-		ids := ids(j.old)
+		ids := shared.IDs(j.old)
 		sort.Strings(ids)
 		key := strings.ToLower(j.ws.Host) + "\x00" + strings.Join(ids, ",")
 		if first, ok := seen[key]; ok {
@@ -474,7 +474,7 @@ func selectOld(ctx context.Context, opts *Options, j *job, timeout time.Duration
 		}
 		switch len(found) {
 		case 0:
-			return cmdutil.WrapAPIError(fmt.Sprintf("no token %s in %s: nothing rotated (see `dbtok list%s`)", opts.TokenID, j.ws, profileFlag(j.ws)), &tokens.Error{Kind: tokens.KindNotFound})
+			return cmdutil.WrapAPIError(fmt.Sprintf("no token %s in %s: nothing rotated (see `dbtok list%s`)", opts.TokenID, j.ws, shared.ProfileFlag(j.ws)), &tokens.Error{Kind: tokens.KindNotFound})
 		case 1:
 			j.old = found
 		default:
@@ -654,7 +654,7 @@ func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, 
 	if format == output.JSON {
 		var rows []rotatedJSON
 		for _, j := range jobs {
-			r := rotatedJSON{TokenInfo: shared.ToJSON(j.created.Token), Replaces: ids(j.old), KeptOld: opts.KeepOld}
+			r := rotatedJSON{TokenInfo: shared.ToJSON(j.created.Token), Replaces: shared.IDs(j.old), KeptOld: opts.KeepOld}
 			switch {
 			case opts.UpdateProfile:
 				r.ConfigFile, r.UpdatedProfiles = dest, j.profiles
@@ -688,7 +688,7 @@ func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, 
 			if opts.KeepOld {
 				label = "Old:"
 			}
-			fmt.Fprintf(&buf, "%-10s %s\n", label, strings.Join(ids(j.old), ", "))
+			fmt.Fprintf(&buf, "%-10s %s\n", label, strings.Join(shared.IDs(j.old), ", "))
 			switch {
 			case opts.UpdateProfile:
 				fmt.Fprintf(&buf, "%-10s profile %s in %s\n", "Saved to:", strings.Join(j.profiles, ", "), dest)
@@ -741,7 +741,7 @@ func summarize(opts *Options, format output.Format, jobs []*job) error {
 			done = true
 			for id, err := range j.failed {
 				e := cmdutil.WrapAPIError(fmt.Sprintf("the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `dbtok revoke %s%s`",
-					j.created.Token.ID, id, cmdutil.Cause(j.ws, err, 0), id, profileFlag(j.ws)), err)
+					j.created.Token.ID, id, cmdutil.Cause(j.ws, err, 0), id, shared.ProfileFlag(j.ws)), err)
 				cmdutil.PrintError(opts.IO.ErrOut, e)
 				if first == nil {
 					first = e
@@ -774,7 +774,7 @@ func undo(j *job, timeout time.Duration, cause error) error {
 	defer cancel()
 	if err := j.ws.Tokens.Revoke(ctx, t.ID); err != nil {
 		return fmt.Errorf("%w; revoking that new token %s failed too (%s): revoke it with `dbtok revoke %s%s`; %s",
-			cause, t.ID, cmdutil.Cause(j.ws, err, timeout), t.ID, profileFlag(j.ws), keptMessage(j.old))
+			cause, t.ID, cmdutil.Cause(j.ws, err, timeout), t.ID, shared.ProfileFlag(j.ws), keptMessage(j.old))
 	}
 	return fmt.Errorf("%w; the new token %s was revoked; %s", cause, t.ID, keptMessage(j.old))
 }
@@ -786,7 +786,7 @@ func keptMessage(old []tokens.Token) string {
 	case 1:
 		return fmt.Sprintf("the old token %s was not revoked and still works", old[0].ID)
 	}
-	return fmt.Sprintf("the old tokens %s were not revoked and still work", strings.Join(ids(old), ", "))
+	return fmt.Sprintf("the old tokens %s were not revoked and still work", strings.Join(shared.IDs(old), ", "))
 }
 
 // pending are the jobs still under way: not failed, not skipped.
@@ -808,19 +808,4 @@ func succeeded(jobs []*job) []*job {
 		}
 	}
 	return out
-}
-
-func ids(list []tokens.Token) []string {
-	out := make([]string, len(list))
-	for i, t := range list {
-		out[i] = t.ID
-	}
-	return out
-}
-
-func profileFlag(ws *workspace.Workspace) string {
-	if ws.Profile == "" {
-		return ""
-	}
-	return " -p " + ws.Profile
 }
