@@ -104,11 +104,13 @@ func (a *sdkAPI) List(ctx context.Context) ([]Token, error) {
 	return a.list(ctx, "/api/2.0/token/list", nil, false)
 }
 
-// Revoke is not retried on a server error: the first attempt may have
-// worked, and the error then says so.
+// Revoke retries a 503 or a gateway error itself, on the client that does
+// not: if an earlier attempt had in fact worked, the retry finds the token
+// gone, and that is success, not "not found". A 500 is not retried: the
+// error says the token may have been revoked.
 func (a *sdkAPI) Revoke(ctx context.Context, tokenID string) error {
-	return changing(ctx, func(ctx context.Context) error {
-		return a.tokens.DeleteByTokenId(ctx, tokenID)
+	return revokeWithRetry(ctx, func(ctx context.Context) error {
+		return a.createTokens.DeleteByTokenId(ctx, tokenID)
 	})
 }
 
@@ -186,9 +188,33 @@ type listResponse struct {
 }
 
 func (a *sdkAPI) RevokeAny(ctx context.Context, tokenID string) error {
-	return changing(ctx, func(ctx context.Context) error {
-		return a.mgmt.DeleteByTokenId(ctx, tokenID)
+	return revokeWithRetry(ctx, func(ctx context.Context) error {
+		return a.createMgmt.DeleteByTokenId(ctx, tokenID)
 	})
+}
+
+func revokeWithRetry(ctx context.Context, call func(context.Context) error) error {
+	var ambiguous bool
+	for attempt := 1; ; attempt++ {
+		err := changing(ctx, call)
+		var e *Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		if e.Kind == KindNotFound && ambiguous {
+			return nil
+		}
+		transient := e.Kind == KindUnavailable && e.Status != http.StatusInternalServerError
+		if !transient || attempt == 4 {
+			return err
+		}
+		ambiguous = ambiguous || e.MaybeApplied
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+	}
 }
 
 func (a *sdkAPI) CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error) {

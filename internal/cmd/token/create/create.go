@@ -151,7 +151,7 @@ func createRun(ctx context.Context, opts *Options) error {
 		if opts.ServicePrincipal != "" && tokens.KindOf(err) == tokens.KindPermission {
 			return cmdutil.WrapAPIError(fmt.Sprintf("cannot create a token for service principal %s in %s: workspace admin rights are needed (HTTP 403)", opts.ServicePrincipal, ws), err)
 		}
-		return createFailed(ws, err, timeout, opts.Comment, started)
+		return createFailed(ws, err, timeout, opts.Comment, started, opts.ServicePrincipal != "")
 	}
 	value := created.Value.Reveal()
 	redact.Add(value)
@@ -191,11 +191,11 @@ func createRun(ctx context.Context, opts *Options) error {
 // createFailed explains a failed create. When the request reached the
 // server and no clear rejection came back, the token may exist: say so and
 // say how to find it, rather than let it live on unnoticed.
-func createFailed(ws *workspace.Workspace, err error, timeout time.Duration, comment string, started time.Time) error {
+func createFailed(ws *workspace.Workspace, err error, timeout time.Duration, comment string, started time.Time, forSP bool) error {
 	wrapped := cmdutil.APIError("create a token", ws, err, timeout)
 	var te *tokens.Error
 	if errors.As(err, &te) && te.MaybeApplied {
-		return fmt.Errorf("%w; %s", wrapped, shared.MaybeCreated(ws, comment, started, nil, timeout))
+		return fmt.Errorf("%w; %s", wrapped, shared.MaybeCreated(ws, comment, started, nil, timeout, forSP))
 	}
 	return wrapped
 }
@@ -206,15 +206,15 @@ func undo(ws *workspace.Workspace, t tokens.Token, timeout time.Duration, cause 
 	// A fresh context: the command's own may be the reason we are here.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	revoke := ws.Tokens.Revoke
+	revoke, cmd := ws.Tokens.Revoke, "dbtok revoke"
 	if t.Owner != nil {
 		// An on-behalf-of token belongs to the service principal: only the
 		// Token Management API can revoke it.
-		revoke = ws.Tokens.RevokeAny
+		revoke, cmd = ws.Tokens.RevokeAny, "dbtok revoke --all-users"
 	}
 	if err := revoke(ctx, t.ID); err != nil {
-		return fmt.Errorf("%w; revoking the undelivered token %s also failed (%s): revoke it with `dbtok revoke %s`",
-			cause, t.ID, cmdutil.Cause(ws, err, timeout), t.ID)
+		return fmt.Errorf("%w; revoking the undelivered token %s also failed (%s): revoke it with `%s %s%s`",
+			cause, t.ID, cmdutil.Cause(ws, err, timeout), cmd, t.ID, shared.ProfileFlag(ws))
 	}
 	return fmt.Errorf("%w; the new token %s was revoked, so nothing was left behind", cause, t.ID)
 }

@@ -167,16 +167,12 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		ids, unresolved, err := resolvePrefixes(ctx, opts, ws, timeout)
+		ids, err := resolvePrefixes(ctx, opts, ws, timeout)
 		if err != nil {
 			return err
 		}
-		listFailure = unresolved
 		for _, id := range ids {
 			targets = append(targets, target{ws: ws, id: id})
-		}
-		if len(targets) == 0 {
-			return exitFor(listFailure)
 		}
 	} else {
 		targets, listFailure, err = selectTargets(ctx, opts, timeout)
@@ -228,13 +224,13 @@ func revokeRun(ctx context.Context, opts *Options) error {
 // tables show them) to the one token they start. A prefix that matches
 // nothing or several tokens is reported and left out; full IDs cost no
 // request.
-func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace, timeout time.Duration) ([]string, error, error) {
+func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace, timeout time.Duration) ([]string, error) {
 	short := false
 	for _, id := range opts.IDs {
 		short = short || len(id) < shared.FullIDLen
 	}
 	if !short {
-		return opts.IDs, nil, nil
+		return opts.IDs, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -246,10 +242,9 @@ func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace
 		list, err = ws.Tokens.List(ctx)
 	}
 	if err != nil {
-		return nil, nil, cmdutil.APIError("list tokens (to expand short token IDs)", ws, err, timeout)
+		return nil, cmdutil.APIError("list tokens (to expand short token IDs)", ws, err, timeout)
 	}
 	var out []string
-	var failure error
 	for _, id := range opts.IDs {
 		if len(id) >= shared.FullIDLen {
 			out = append(out, id)
@@ -265,15 +260,15 @@ func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace
 		case 1:
 			out = append(out, matches[0])
 		case 0:
-			problem := cmdutil.WrapAPIError(fmt.Sprintf("no token ID in %s starts with %s: nothing revoked (see `dbtok list%s`)", ws, id, shared.ProfileFlag(ws)), &tokens.Error{Kind: tokens.KindNotFound})
-			cmdutil.PrintError(opts.IO.ErrOut, problem)
-			failure = errors.Join(failure, problem)
+			// Passed on as given: the workspace answers "not found", and it
+			// is reported like any unknown ID.
+			out = append(out, id)
 		default:
 			// Before anything is revoked: the user meant one token.
-			return nil, nil, cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID; nothing was revoked", id, len(matches), ws)
+			return nil, cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID; nothing was revoked", id, len(matches), ws)
 		}
 	}
-	return dedupe(out), failure, nil
+	return dedupe(out), nil
 }
 
 // selectTargets lists each workspace's tokens and keeps those the filters
@@ -491,7 +486,7 @@ func describe(t target, err error, timeout time.Duration, allUsers bool) error {
 	case err == nil:
 		return nil
 	case tokens.KindOf(err) == tokens.KindNotFound:
-		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s: nothing revoked (see `dbtok list%s`)", t.id, t.ws, shared.ProfileFlag(t.ws)), err)
+		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s (see `dbtok list%s`)", t.id, t.ws, shared.ProfileFlag(t.ws)), err)
 	case tokens.KindOf(err) == tokens.KindPermission && allUsers:
 		return cmdutil.WrapAPIError(fmt.Sprintf("cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403); use the profile of a workspace admin", t.id, t.ws), err)
 	}

@@ -424,7 +424,7 @@ func createAndVerify(ctx context.Context, opts *Options, j *job, timeout time.Du
 		msg := cmdutil.APIError("create the new token", j.ws, err, timeout).Error()
 		var te *tokens.Error
 		if errors.As(err, &te) && te.MaybeApplied {
-			msg += "; " + shared.MaybeCreated(j.ws, comment, started, j.listed, timeout)
+			msg += "; " + shared.MaybeCreated(j.ws, comment, started, j.listed, timeout, false)
 		}
 		return cmdutil.WrapAPIError(msg+"; "+keptMessage(j.old), err)
 	}
