@@ -230,7 +230,7 @@ func TestTTYRevokeConfirmation(t *testing.T) {
 				must(t, err)
 			}
 			s := startTTY(t, env, 120, "revoke", "--comment", "stale")
-			s.waitFor("Revoke 2 token(s)? [y/N]")
+			s.waitFor("Revoke 2 tokens? [y/N]")
 			if !strings.Contains(s.output(), "stale") {
 				t.Errorf("the plan does not show the tokens:\n%s", s.output())
 			}

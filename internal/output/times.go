@@ -32,5 +32,13 @@ func Span(d time.Duration) string {
 	}
 }
 
+// Count is "1 token", "2 tokens".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // Timestamp is the absolute form used off-terminal and in JSON.
 func Timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

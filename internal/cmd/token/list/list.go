@@ -5,6 +5,7 @@ package list
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,7 +168,7 @@ func listRun(ctx context.Context, opts *Options) error {
 		return &cmdutil.SilentError{Code: cmdutil.ExitCode(failure)}
 	case opts.FailIfAny && len(rows) > 0:
 		if format == output.Table {
-			fmt.Fprintf(opts.IO.ErrOut, "%d token(s) matched.\n", len(rows))
+			fmt.Fprintf(opts.IO.ErrOut, "%s matched.\n", output.Count(len(rows), "token"))
 		}
 		return &cmdutil.SilentError{Code: cmdutil.ExitMatched}
 	}
@@ -221,7 +222,11 @@ func render(opts *Options, format output.Format, printer *output.JSONPrinter, ro
 		case multi:
 			fmt.Fprintf(opts.IO.ErrOut, "No matching tokens in %d workspace(s).\n", len(listings))
 		case len(listings) == 1:
-			fmt.Fprintf(opts.IO.ErrOut, "No %stokens in %s.\n", map[bool]string{true: "matching ", false: ""}[opts.Filter.Active()], listings[0].ws)
+			what := "tokens"
+			if opts.Filter.Active() {
+				what = "matching tokens"
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "No %s in %s.\n", what, listings[0].ws)
 		}
 		return nil
 	}
@@ -233,14 +238,14 @@ func render(opts *Options, format output.Format, printer *output.JSONPrinter, ro
 	}
 	header = append(header, "ID")
 	if opts.AllUsers {
-		header = append(header, "OWNER")
+		header = append(header, "CREATED BY")
 	}
 	header = append(header, "COMMENT", "CREATED", "EXPIRES")
 	if opts.AllUsers {
 		header = append(header, "LAST USED")
 	}
 	tp := output.NewTable(opts.IO.Out, opts.IO.TerminalWidth(), header...)
-	tp.Truncate = indexOf(header, "COMMENT")
+	tp.Truncate = slices.Index(header, "COMMENT")
 	for _, r := range rows {
 		t := r.token
 		var cells []string
@@ -258,13 +263,4 @@ func render(opts *Options, format output.Format, printer *output.JSONPrinter, ro
 		tp.AddRow(shared.RowPaint(cs, now, t), cells...)
 	}
 	return tp.Render()
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -392,12 +393,12 @@ func confirm(ctx context.Context, opts *Options, format output.Format, printer *
 		return true, nil
 	}
 	if !opts.IO.CanPrompt() {
-		return false, cmdutil.FlagErrorf("refusing to revoke %d token(s) without confirmation: there is no terminal to ask on; pass --yes (or --dry-run to see them)", len(targets))
+		return false, cmdutil.FlagErrorf("refusing to revoke %s without confirmation: there is no terminal to ask on; pass --yes (or --dry-run to see them)", output.Count(len(targets), "token"))
 	}
 	if err := showPlan(opts, output.Table, printer, targets, opts.IO.ErrOut, false); err != nil {
 		return false, err
 	}
-	ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Revoke %d token(s)?", len(targets)))
+	ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Revoke %s?", output.Count(len(targets), "token")))
 	if err != nil {
 		return false, cmdutil.WrapAPIError("interrupted: nothing was revoked", &tokens.Error{Kind: tokens.KindCanceled, Message: "interrupted", Err: err})
 	}
@@ -424,16 +425,16 @@ func showPlan(opts *Options, format output.Format, printer *output.JSONPrinter, 
 	tty := opts.IO.IsStdoutTTY()
 	header := []string{"ID", "COMMENT", "CREATED", "EXPIRES"}
 	if opts.AllUsers {
-		header = []string{"ID", "OWNER", "COMMENT", "CREATED", "EXPIRES"}
+		header = []string{"ID", "CREATED BY", "COMMENT", "CREATED", "EXPIRES"}
 	}
 	if multi {
 		header = append([]string{"PROFILE"}, header...)
 	}
 	if dryRun {
-		fmt.Fprintf(opts.IO.ErrOut, "Would revoke %d token(s):\n", len(targets))
+		fmt.Fprintf(opts.IO.ErrOut, "Would revoke %s:\n", output.Count(len(targets), "token"))
 	}
 	tp := output.NewTable(w, opts.IO.TerminalWidth(), header...)
-	tp.Truncate = len(header) - 3
+	tp.Truncate = slices.Index(header, "COMMENT")
 	for _, t := range targets {
 		cells := []string{shared.IDCell(t.id, tty), t.token.Comment, shared.CreatedCell(now, *t.token, tty), shared.ExpiresCell(now, *t.token, tty)}
 		if opts.AllUsers && t.token.Owner != nil {
@@ -541,7 +542,7 @@ func report(opts *Options, format output.Format, printer *output.JSONPrinter, re
 		}
 	}
 	if interrupted > 0 {
-		cmdutil.PrintError(opts.IO.ErrOut, fmt.Errorf("interrupted: %d token(s) not revoked (those that were are listed above)", interrupted))
+		cmdutil.PrintError(opts.IO.ErrOut, fmt.Errorf("interrupted: %s not revoked (those that were are listed above)", output.Count(interrupted, "token")))
 	}
 	if format == output.JSON {
 		return printer.Write(opts.IO.Out, res)
