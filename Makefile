@@ -111,10 +111,12 @@ cleanup() { kill "$$emu" 2>/dev/null || true; wait "$$emu" 2>/dev/null || true; 
 trap cleanup EXIT
 ./bin/dbtok-emulator --url-file "$$dir/url" >/dev/null &
 emu=$$!
-for _ in $$(seq 100); do [ -s "$$dir/url" ] && break; sleep 0.05; done
+for _ in $$(seq 200); do [ -s "$$dir/url" ] && break; sleep 0.05; done
+[ -s "$$dir/url" ] || { echo "demo: the emulator did not start within 10 s" >&2; exit 1; }
 url=$$(cat "$$dir/url")
 printf '[DEFAULT]\nhost  = %s\ntoken = %s\n' "$$url" dapi0123456789abcdef0123456789abcdef > "$$dir/databrickscfg"
-export DATABRICKS_CONFIG_FILE="$$dir/databrickscfg" XDG_CONFIG_HOME="$$dir/config" HOME="$$dir"
+export DATABRICKS_CONFIG_FILE="$$dir/databrickscfg" HOME="$$dir" \
+	XDG_CONFIG_HOME="$$dir/config" XDG_STATE_HOME="$$dir/state" XDG_CACHE_HOME="$$dir/cache"
 unset DATABRICKS_HOST DATABRICKS_TOKEN DATABRICKS_CONFIG_PROFILE DBTOK_OUTPUT
 if [ -t 1 ]; then bold='\033[1m' plain='\033[0m'; else bold= plain=; fi
 say() { printf "\n$${bold}\$$ %s$${plain}\n" "$$*"; }

@@ -3,7 +3,6 @@
 package cmdutil
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -91,6 +90,11 @@ func (f *Factory) SelectProfiles(all bool, patterns []string) ([]string, error) 
 func (f *Factory) Settings() (*userconfig.Settings, error) {
 	f.settingsOnce.Do(func() {
 		f.settings, f.settingsErr = userconfig.Load(f.Flags)
+		if f.settingsErr == nil && !f.Quiet {
+			for _, k := range f.settings.Unknown() {
+				fmt.Fprintf(f.IOStreams.ErrOut, "Warning: %s has an unknown setting %q (known: output, timeout).\n", f.settings.Path(), k)
+			}
+		}
 	})
 	return f.settings, f.settingsErr
 }
@@ -142,32 +146,12 @@ func (f *Factory) Timeout() (time.Duration, error) {
 	return d, nil
 }
 
-// WithTimeout bounds ctx by the resolved timeout.
-func (f *Factory) WithTimeout(ctx context.Context) (context.Context, context.CancelFunc, time.Duration, error) {
-	d, err := f.Timeout()
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	return ctx, cancel, d, nil
-}
-
 // NoArgs is cobra.NoArgs as a usage error.
 func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return FlagErrorf("unexpected argument %q: `%s` takes no arguments", args[0], cmd.CommandPath())
 	}
 	return nil
-}
-
-// MinimumArgs is cobra.MinimumNArgs as a usage error that says what is missing.
-func MinimumArgs(n int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < n {
-			return FlagErrorf("%s: %s", what, "see `"+cmd.CommandPath()+" --help`")
-		}
-		return nil
-	}
 }
 
 // NoSubcommand rejects a stray word after a command group, which cobra

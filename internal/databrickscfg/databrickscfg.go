@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -255,11 +254,4 @@ func codecRegistry() *viper.DefaultCodecRegistry {
 	r := viper.NewCodecRegistry()
 	_ = r.RegisterCodec("ini", codec{})
 	return r
-}
-
-// SortedNames is Names in alphabetical order, for messages.
-func (f *File) SortedNames() []string {
-	n := f.Names()
-	sort.Strings(n)
-	return n
 }

@@ -76,10 +76,6 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 // IsStdoutDiscarded reports stdout going to the null device, which is also
 // where the Go runtime points a stdout that was closed at start-up.
 func (s *IOStreams) IsStdoutDiscarded() bool { return s.stdoutNull }
-func (s *IOStreams) SetStdoutTTY(v bool)     { s.stdoutTTY = v }
-func (s *IOStreams) IsStdinTTY() bool        { return s.stdinTTY }
-func (s *IOStreams) SetStdinTTY(v bool)      { s.stdinTTY = v }
-func (s *IOStreams) ColorEnabled() bool      { return s.colorEnabled }
 func (s *IOStreams) SetColorEnabled(v bool)  { s.colorEnabled = v }
 
 // TerminalWidth is 0 when stdout is not a terminal, meaning "do not truncate".
@@ -111,8 +107,6 @@ func (c *ColorScheme) paint(attr color.Attribute, text string) string {
 func (c *ColorScheme) Red(s string) string    { return c.paint(color.FgRed, s) }
 func (c *ColorScheme) Yellow(s string) string { return c.paint(color.FgYellow, s) }
 func (c *ColorScheme) Green(s string) string  { return c.paint(color.FgGreen, s) }
-func (c *ColorScheme) Bold(s string) string   { return c.paint(color.Bold, s) }
-func (c *ColorScheme) Gray(s string) string   { return c.paint(color.FgHiBlack, s) }
 
 func isNullDevice(f *os.File) bool {
 	st, err := f.Stat()

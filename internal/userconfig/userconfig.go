@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -67,6 +68,22 @@ func Load(flags *pflag.FlagSet) (*Settings, error) {
 	}
 	return s, nil
 }
+
+// Unknown lists the config file's keys that dbtok does not know: typos,
+// which would otherwise be ignored without a word.
+func (s *Settings) Unknown() []string {
+	var out []string
+	for _, k := range s.v.AllKeys() {
+		if k != KeyOutput && k != KeyTimeout {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Path is the config file's path ("" when there is no home folder).
+func (s *Settings) Path() string { return s.path }
 
 // Source names where a setting came from, for error messages.
 func (s *Settings) Source(key string) string {

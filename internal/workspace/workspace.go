@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -146,7 +147,12 @@ func setUserAgent() {
 	userAgentOnce.Do(func() {
 		v := strings.TrimPrefix(build.Version, "v")
 		if !semver.IsValid("v" + v) {
+			// A dev build's version ("f925d0b-dirty") goes in as build
+			// metadata, so audit logs can still tell builds apart.
 			v = "0.0.0-dev"
+			if meta := regexp.MustCompile(`[^0-9A-Za-z.-]`).ReplaceAllString(build.Version, "."); meta != "" {
+				v += "+" + meta
+			}
 		}
 		defer func() { _ = recover() }()
 		useragent.WithProduct("dbtok", v)

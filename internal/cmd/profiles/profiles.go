@@ -55,7 +55,7 @@ func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "sign in to every profile's workspace and report whether it works")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", fanout.DefaultParallel, "with --check, how many workspaces to try at once")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", fanout.DefaultParallel, "with --check, try `N` workspaces at once")
 	return cmd
 }
 

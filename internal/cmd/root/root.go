@@ -99,8 +99,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Use:   "dbtok <command>",
 		Short: "Manage Databricks personal access tokens",
 		Long: heredoc.Doc(`
-			dbtok creates, lists and revokes Databricks personal access tokens
-			in any workspace of your ~/.databrickscfg.
+			dbtok creates, lists, revokes and rotates Databricks personal access
+			tokens in any workspace of your ~/.databrickscfg.
 
 			Profiles and authentication follow the Databricks SDK: --profile,
 			then DATABRICKS_CONFIG_PROFILE, then the file's default profile;
@@ -111,7 +111,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			by --out.
 
 			Exit codes: 0 ok, 1 API or other error, 2 usage or configuration
-			error, 3 authentication or permission, 4 not found, 130 interrupted.
+			error, 3 authentication or permission, 4 not found, 5 a token
+			matched list --fail-if-any, 130 interrupted.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok create --lifetime 100d --comment ci
@@ -134,6 +135,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmd.SetVersionTemplate(version.Format())
+	// Command groups run only to print help or reject a stray word: their
+	// usage is "dbtok token [command]", not also "dbtok token [flags]".
+	cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(),
+		"{{if .Runnable}}\n  {{.UseLine}}{{end}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}\n  {{.UseLine}}{{end}}", 1))
 	// Declared here so cobra does not add -v: gh and kubectl users read -v
 	// as "verbose".
 	cmd.Flags().Bool("version", false, "show dbtok's version")
@@ -148,7 +153,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then the file's default_profile, then DEFAULT)")
 	pf.StringVar(&g.ConfigFile, "config-file", "", "the Databricks config `FILE` (default: $DATABRICKS_CONFIG_FILE, then ~/.databrickscfg)")
 	pf.StringVarP(&g.Output, "output", "o", "", "output `FORMAT`: table or json (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
-	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this long (also $DBTOK_TIMEOUT or the config file)")
+	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this `DURATION`; also $DBTOK_TIMEOUT or the config file")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
 	pf.StringVarP(&g.JQ, "jq", "q", "", "filter JSON output with a jq `EXPRESSION` (implies -o json)")

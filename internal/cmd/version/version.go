@@ -19,29 +19,34 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 		Example: cmdutil.Examples("$ dbtok version\n$ dbtok version -o json | jq -r .version"),
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Only an explicit -o json (or DBTOK_OUTPUT) switches format:
-			// a piped `dbtok version` should still read as text.
+			// The same checks as every command; but only an explicit -o json
+			// (or DBTOK_OUTPUT, or --jq/--template) switches format: a piped
+			// `dbtok version` should still read as text.
+			if _, err := f.OutputFormat(); err != nil {
+				return err
+			}
 			s, err := f.Settings()
 			if err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
-			format, err := output.ParseFormat(s.String("output"))
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			if format == output.JSON || f.Globals.JQ != "" || f.Globals.Template != "" {
+			explicit, _ := output.ParseFormat(s.String("output"))
+			if explicit == output.JSON || f.Globals.JQ != "" || f.Globals.Template != "" {
 				printer, err := f.JSONPrinter()
 				if err != nil {
 					return err
 				}
-				return printer.Write(f.IOStreams.Out, map[string]string{
-					"version": build.Version, "commit": build.Commit, "date": build.Date,
-				})
+				return printer.Write(f.IOStreams.Out, versionJSON{Version: build.Version, Commit: build.Commit, Date: build.Date})
 			}
 			_, err = io.WriteString(f.IOStreams.Out, Format())
 			return err
 		},
 	}
+}
+
+type versionJSON struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
 }
 
 // Format is the one-line version text, also used for --version.

@@ -183,7 +183,7 @@ func createRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "Warning: could not remember the new token for later rotations: %v\n", err)
 	}
 	if format == output.Table && opts.IO.IsStdoutTTY() && pending == nil {
-		fmt.Fprintln(opts.IO.ErrOut, opts.IO.ColorScheme().Yellow("!")+" Copy the token now: it cannot be shown again.")
+		shared.CopyNowWarning(opts.IO)
 	}
 	return nil
 }
@@ -234,25 +234,11 @@ func render(w *bytes.Buffer, opts *Options, run cmdutil.RunSettings, c *tokens.C
 		}
 		return run.Printer.Write(w, j)
 	}
-	now := opts.Now()
-	tty := opts.IO.IsStdoutTTY()
-	expires := shared.ExpiresCell(now, c.Token, false)
-	if exp, ok := c.Token.Expires(); ok && tty {
-		expires += " (" + output.Relative(now, exp) + ")"
-	}
-	rows := [][2]string{
-		{"Token ID:", c.Token.ID},
-		{"Comment:", output.Sanitize(c.Token.Comment)},
-		{"Created:", output.Timestamp(c.Token.Created())},
-		{"Expires:", expires},
-	}
+	shared.WriteTokenInfo(w, c.Token, opts.Now(), opts.IO.IsStdoutTTY())
 	if outFile != "" {
-		rows = append(rows, [2]string{"Saved to:", outFile + " (mode 0600)"})
+		fmt.Fprintf(w, "%-10s %s (mode 0600)\n", "Saved to:", outFile)
 	} else {
-		rows = append(rows, [2]string{"Token:", c.Value.Reveal()})
-	}
-	for _, r := range rows {
-		fmt.Fprintf(w, "%-10s %s\n", r[0], r[1])
+		fmt.Fprintf(w, "%-10s %s\n", "Token:", c.Value.Reveal())
 	}
 	return nil
 }

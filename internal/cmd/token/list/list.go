@@ -95,7 +95,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
-	cmd.Flags().IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, how many workspaces to query at once")
+	cmd.Flags().IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, query `N` workspaces at once")
 	opts.Selection.AddFlags(cmd, f)
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(shared.SortKeys, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -147,17 +147,22 @@ func listRun(ctx context.Context, opts *Options) error {
 	// Two profiles for the same user on the same workspace (DEFAULT and a
 	// named one, say) list the same tokens: show each once, under the
 	// first profile.
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for _, l := range listings {
 		matched := opts.Filter.Apply(l.tokens, now)
 		shared.Sort(matched, opts.Sort)
+		var same string
 		for _, t := range matched {
 			key := strings.ToLower(l.ws.Host) + "\x00" + t.ID
-			if seen[key] {
+			if first, ok := seen[key]; ok {
+				same = first
 				continue
 			}
-			seen[key] = true
+			seen[key] = l.ws.Profile
 			rows = append(rows, row{ws: l.ws, token: t})
+		}
+		if same != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "Note: profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.\n", l.ws.Profile, same, same)
 		}
 	}
 	if err := render(opts, format, printer, rows, multi, listings, now); err != nil {

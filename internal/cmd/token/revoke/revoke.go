@@ -16,6 +16,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/fanout"
+	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -120,7 +121,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users and filters, only tokens created by `USER` (name or numeric ID)")
 	cmd.Flags().BoolVar(&opts.IncludeOwn, "include-own", false, "with filters, also revoke the token the profile itself signs in with (revoked last)")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "how many revocations to run at once")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "run `N` revocations at once (workspaces are listed 32 at a time)")
 	return cmd
 }
 
@@ -210,6 +211,7 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	rest, own := splitOwn(targets)
 	results := execute(ctx, opts, rest, timeout)
 	results = append(results, execute(ctx, opts, own, timeout)...)
+	forgetRevoked(results)
 	if err := report(opts, format, printer, results); err != nil {
 		return err
 	}
@@ -352,6 +354,19 @@ func leaveOwn(opts *Options, ws *workspace.Workspace, list []tokens.Token) []tok
 		return out
 	}
 	return append(out, *ownTok)
+}
+
+// forgetRevoked drops revoked tokens from dbtok's record of delivered ones.
+func forgetRevoked(results []outcome) {
+	byHost := map[string][]string{}
+	for _, r := range results {
+		if r.err == nil {
+			byHost[r.ws.Host] = append(byHost[r.ws.Host], r.id)
+		}
+	}
+	for host, ids := range byHost {
+		_ = issued.Forget(host, ids...)
+	}
 }
 
 // splitOwn separates the tokens that are their workspace's own credential.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,7 +108,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.Force, "force", false, "with --out, replace FILE if it exists")
 	fl.BoolVar(&opts.UpdateProfile, "update-profile", false, "rotate the profile's own token and write the new one into the config file")
 	fl.BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token(s)")
-	fl.IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, how many workspaces to work on at once")
+	fl.IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, work on `N` workspaces at once")
 	opts.Selection.AddFlags(cmd, f)
 	_ = cmd.RegisterFlagCompletionFunc("token-id", f.CompleteTokenIDs)
 	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
@@ -681,9 +682,7 @@ func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, 
 			if multi {
 				fmt.Fprintf(&buf, "%-10s %s\n", "Profile:", j.ws.Profile)
 			}
-			fmt.Fprintf(&buf, "%-10s %s\n", "Token ID:", j.created.Token.ID)
-			fmt.Fprintf(&buf, "%-10s %s\n", "Comment:", output.Sanitize(j.created.Token.Comment))
-			fmt.Fprintf(&buf, "%-10s %s\n", "Expires:", shared.ExpiresCell(opts.Now(), j.created.Token, false))
+			shared.WriteTokenInfo(&buf, j.created.Token, opts.Now(), opts.IO.IsStdoutTTY())
 			label := "Replaces:"
 			if opts.KeepOld {
 				label = "Old:"
@@ -699,8 +698,13 @@ func printNew(opts *Options, format output.Format, printer *output.JSONPrinter, 
 			}
 		}
 	}
-	_, err := opts.IO.Out.Write(buf.Bytes())
-	return err
+	if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if format == output.Table && opts.IO.IsStdoutTTY() && dest == "" && !opts.UpdateProfile {
+		shared.CopyNowWarning(opts.IO)
+	}
+	return nil
 }
 
 // revokeOld revokes the replaced tokens, signed in with the new token: the
@@ -739,7 +743,8 @@ func summarize(opts *Options, format output.Format, jobs []*job) error {
 			fmt.Fprintf(opts.IO.ErrOut, "Note: %s.\n", j.skipped)
 		case len(j.failed) > 0:
 			done = true
-			for id, err := range j.failed {
+			for _, id := range slices.Sorted(maps.Keys(j.failed)) {
+				err := j.failed[id]
 				e := cmdutil.WrapAPIError(fmt.Sprintf("the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `dbtok revoke %s%s`",
 					j.created.Token.ID, id, cmdutil.Cause(j.ws, err, 0), id, shared.ProfileFlag(j.ws)), err)
 				cmdutil.PrintError(opts.IO.ErrOut, e)

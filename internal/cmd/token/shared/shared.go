@@ -3,6 +3,8 @@
 package shared
 
 import (
+	"fmt"
+	"io"
 	"regexp"
 	"time"
 
@@ -116,4 +118,27 @@ func ValidateIDs(ids []string) error {
 		}
 	}
 	return nil
+}
+
+// WriteTokenInfo writes a new token's details as "Label: value" lines, the
+// expiry also relative on a terminal.
+func WriteTokenInfo(w io.Writer, t tokens.Token, now time.Time, tty bool) {
+	expires := ExpiresCell(now, t, false)
+	if exp, ok := t.Expires(); ok && tty {
+		expires += " (" + output.Relative(now, exp) + ")"
+	}
+	for _, r := range [][2]string{
+		{"Token ID:", t.ID},
+		{"Comment:", output.Sanitize(t.Comment)},
+		{"Created:", output.Timestamp(t.Created())},
+		{"Expires:", expires},
+	} {
+		fmt.Fprintf(w, "%-10s %s\n", r[0], r[1])
+	}
+}
+
+// CopyNowWarning tells a person at a terminal that a value printed once
+// will not be shown again.
+func CopyNowWarning(io *iostreams.IOStreams) {
+	fmt.Fprintln(io.ErrOut, io.ColorScheme().Yellow("!")+" Copy the token now: it cannot be shown again.")
 }
