@@ -22,14 +22,13 @@ import (
 // sdkAPI implements API with the SDK's Tokens service. It links only the
 // client and settings packages, not the whole workspace client.
 type sdkAPI struct {
+	// client serves the reads, which are safe to repeat.
 	client *client.DatabricksClient
+	// tokens and mgmt sit on a client that never repeats a request after
+	// an answer other than 429: a create repeated after a 503 that the
+	// server had in fact carried out mints a second token nobody sees.
 	tokens *settings.TokensAPI
 	mgmt   *settings.TokenManagementAPI
-	// The same services on a client that never repeats a request after an
-	// answer other than 429: a create repeated after a 503 that the
-	// server had in fact carried out mints a second token nobody sees.
-	createTokens *settings.TokensAPI
-	createMgmt   *settings.TokenManagementAPI
 }
 
 // NewSDK returns an API backed by a resolved SDK client.
@@ -39,11 +38,9 @@ func NewSDK(c *client.DatabricksClient) (API, error) {
 		return nil, err
 	}
 	return &sdkAPI{
-		client:       c,
-		tokens:       settings.NewTokens(c),
-		mgmt:         settings.NewTokenManagement(c),
-		createTokens: settings.NewTokens(once),
-		createMgmt:   settings.NewTokenManagement(once),
+		client: c,
+		tokens: settings.NewTokens(once),
+		mgmt:   settings.NewTokenManagement(once),
 	}, nil
 }
 
@@ -66,7 +63,7 @@ func singleAttemptClient(c *client.DatabricksClient) (*client.DatabricksClient, 
 
 func (a *sdkAPI) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	return mint(ctx, func(ctx context.Context) (string, *Token, error) {
-		resp, err := a.createTokens.Create(ctx, settings.CreateTokenRequest{
+		resp, err := a.tokens.Create(ctx, settings.CreateTokenRequest{
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,
 		})
@@ -110,7 +107,7 @@ func (a *sdkAPI) List(ctx context.Context) ([]Token, error) {
 // error says the token may have been revoked.
 func (a *sdkAPI) Revoke(ctx context.Context, tokenID string) error {
 	return revokeWithRetry(ctx, func(ctx context.Context) error {
-		return a.createTokens.DeleteByTokenId(ctx, tokenID)
+		return a.tokens.DeleteByTokenId(ctx, tokenID)
 	})
 }
 
@@ -189,7 +186,7 @@ type listResponse struct {
 
 func (a *sdkAPI) RevokeAny(ctx context.Context, tokenID string) error {
 	return revokeWithRetry(ctx, func(ctx context.Context) error {
-		return a.createMgmt.DeleteByTokenId(ctx, tokenID)
+		return a.mgmt.DeleteByTokenId(ctx, tokenID)
 	})
 }
 
@@ -219,7 +216,7 @@ func revokeWithRetry(ctx context.Context, call func(context.Context) error) erro
 
 func (a *sdkAPI) CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error) {
 	return mint(ctx, func(ctx context.Context) (string, *Token, error) {
-		resp, err := a.createMgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
+		resp, err := a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
 			ApplicationId:   req.ApplicationID,
 			Comment:         req.Comment,
 			LifetimeSeconds: req.LifetimeSeconds,
