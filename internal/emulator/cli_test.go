@@ -50,21 +50,6 @@ func runCLI(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
 	return url, stderr, stop
 }
 
-func get(t *testing.T, url, token string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := freshClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 func TestRunDefaults(t *testing.T) {
 	dir := t.TempDir()
 	urlFile := filepath.Join(dir, "url")
@@ -74,7 +59,7 @@ func TestRunDefaults(t *testing.T) {
 	if err != nil || string(b) != url+"\n" {
 		t.Errorf("url file = %q, %v; want %q", b, err, url+"\n")
 	}
-	status, body := get(t, url+"/api/2.0/token-management/tokens", DemoToken)
+	status, body := sendURL(t, url, DemoToken, "GET", "/api/2.0/token-management/tokens", "")
 	if status != http.StatusOK || !strings.Contains(string(body), `"created_by_username":"demo"`) {
 		t.Errorf("demo admin list: %d %s", status, body)
 	}
@@ -97,30 +82,22 @@ func TestRunFlags(t *testing.T) {
 		"--log",
 	)
 	begin := time.Now()
-	status, body := get(t, url+"/api/2.0/token/list", "plain-token")
+	status, body := sendURL(t, url, "plain-token", "GET", "/api/2.0/token/list", "")
 	if status != http.StatusOK {
 		t.Fatalf("ben's list: %d %s", status, body)
 	}
 	if d := time.Since(begin); d < 30*time.Millisecond {
 		t.Errorf("--latency not applied: %v", d)
 	}
-	if status, _ := get(t, url+"/api/2.0/token-management/tokens", "plain-token"); status != http.StatusForbidden {
+	if status, _ := sendURL(t, url, "plain-token", "GET", "/api/2.0/token-management/tokens", ""); status != http.StatusForbidden {
 		t.Errorf("ben is an admin: %d", status)
 	}
-	if status, _ := get(t, url+"/api/2.0/token-management/tokens", "dapi11111111111111111111111111111111"); status != http.StatusOK {
+	if status, _ := sendURL(t, url, "dapi11111111111111111111111111111111", "GET", "/api/2.0/token-management/tokens", ""); status != http.StatusOK {
 		t.Errorf("ann is not an admin: %d", status)
 	}
 
 	post := func(body string) (int, []byte) {
-		req, _ := http.NewRequest("POST", url+"/api/2.0/token/create", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer plain-token")
-		resp, err := freshClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		return sendURL(t, url, "plain-token", "POST", "/api/2.0/token/create", body)
 	}
 	status, body = post(`{"lifetime_seconds":172801}`)
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "2 days") {

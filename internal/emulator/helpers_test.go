@@ -58,7 +58,14 @@ func freshClient() *http.Client {
 // and body.
 func send(t *testing.T, srv *Server, token, method, path, body string) (int, []byte) {
 	t.Helper()
-	resp, err := doRequest(srv, token, method, path, body)
+	return sendURL(t, srv.URL, token, method, path, body)
+}
+
+// sendURL is send for a server known only by its address, such as one
+// started by Run.
+func sendURL(t *testing.T, baseURL, token, method, path, body string) (int, []byte) {
+	t.Helper()
+	resp, err := requestURL(baseURL, token, method, path, body)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -71,7 +78,11 @@ func send(t *testing.T, srv *Server, token, method, path, body string) (int, []b
 }
 
 func doRequest(srv *Server, token, method, path, body string) (*http.Response, error) {
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	return requestURL(srv.URL, token, method, path, body)
+}
+
+func requestURL(baseURL, token, method, path, body string) (*http.Response, error) {
+	req, err := http.NewRequest(method, baseURL+path, strings.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
