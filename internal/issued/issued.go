@@ -12,19 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/dbtok/dbtok/internal/xdg"
 )
 
 // Path is $XDG_STATE_HOME/dbtok/issued.json, else ~/.local/state/dbtok/issued.json.
 func Path() string {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "dbtok", "issued.json")
+	return xdg.Path("XDG_STATE_HOME", filepath.Join(".local", "state"), "dbtok", "issued.json")
 }
 
 type entry struct {

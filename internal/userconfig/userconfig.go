@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/dbtok/dbtok/internal/xdg"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
@@ -27,15 +27,7 @@ const (
 // Path is dbtok's config file: $XDG_CONFIG_HOME/dbtok/config.yaml, or
 // ~/.config/dbtok/config.yaml when XDG_CONFIG_HOME is unset.
 func Path() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "dbtok", "config.yaml")
+	return xdg.Path("XDG_CONFIG_HOME", ".config", "dbtok", "config.yaml")
 }
 
 type Settings struct {
