@@ -25,7 +25,7 @@ FUZZ_TARGETS := \
 	internal/databrickscfg:FuzzSetToken \
 	internal/output:FuzzTable \
 	internal/output:FuzzWriteJSON \
-	internal/cmd/token/shared:FuzzTokenJSON \
+	internal/tokenview:FuzzTokenJSON \
 	internal/redact:FuzzString \
 	internal/glob:FuzzCompile
 

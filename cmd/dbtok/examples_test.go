@@ -17,6 +17,7 @@ import (
 	"github.com/dbtok/dbtok/internal/emulator"
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/issued"
+	"github.com/dbtok/dbtok/internal/testtool"
 	"github.com/spf13/cobra"
 )
 
@@ -57,9 +58,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 }
 
 func TestHelpExamples(t *testing.T) {
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Fatal("the help examples pipe into jq: install it (apt-get install jq)")
-	}
+	// The help examples pipe into jq.
+	testtool.Need(t, "jq", "jq")
 	for path, lines := range helpExamples() {
 		for i, line := range lines {
 			t.Run(fmt.Sprintf("%s/%d", strings.ReplaceAll(path, " ", "_"), i), func(t *testing.T) {
@@ -122,7 +122,7 @@ func exampleFixture(t *testing.T) []string {
 	t.Setenv("XDG_STATE_HOME", state)
 	for _, tok := range srv.Tokens("alice") {
 		if tok.Comment == emulator.BootstrapComment {
-			must(t, issued.Record(srv.URL, scriptUsers[0].Token, tok.TokenID))
+			must(t, issued.At(filepath.Join(state, "dbtok", "issued.json")).Record(srv.URL, scriptUsers[0].Token, tok.TokenID))
 		}
 	}
 	return []string{

@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/dbtok/dbtok/internal/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -88,6 +90,15 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
 				return os.Geteuid() == 0, nil
+			}
+			// [have:PROGRAM]: an optional tool is installed; with
+			// DBTOK_TEST_REQUIRE_ALL=1 a missing one fails the script.
+			if program, ok := strings.CutPrefix(cond, "have:"); ok {
+				why := testtool.Missing(program, testtool.Packages[program])
+				if why != "" && testtool.RequireAll() {
+					return false, fmt.Errorf("%s, and DBTOK_TEST_REQUIRE_ALL=1", why)
+				}
+				return why == "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

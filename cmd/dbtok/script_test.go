@@ -30,8 +30,11 @@ var scriptUsers = []emulator.User{
 
 type serverKey struct{}
 
-// otherKey is the second workspace's emulator (emu2 in scripts).
+// otherKey is the second workspace's emulator (emu @other in scripts).
 type otherKey struct{}
+
+// legacyKey is the workspace with random token IDs (emu @legacy).
+type legacyKey struct{}
 
 // outFilesKey holds the files a script named with --out: the one place
 // besides stdout where a token value may be.
@@ -58,6 +61,15 @@ func setupScript(env *testscript.Env) error {
 	env.Defer(func() { other.Close() })
 	env.Values[otherKey{}] = other
 	env.Setenv("OTHER_URL", other.URL)
+	// A third, whose token IDs are random rather than derived from the
+	// values: dbtok cannot tell which token a profile signs in with there.
+	legacy, err := emulator.Start(emulator.Options{Users: scriptUsers, RandomIDs: true})
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { legacy.Close() })
+	env.Values[legacyKey{}] = legacy
+	env.Setenv("LEGACY_URL", legacy.URL)
 	env.Values[outFilesKey{}] = map[string]bool{}
 
 	home := filepath.Join(env.WorkDir, "home")
@@ -70,6 +82,9 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("HOME", home)
+	// A developer running the tests from a terminal must never be asked:
+	// scripts are what runs without one.
+	env.Setenv("DBTOK_PROMPT_DISABLED", "1")
 	env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	env.Setenv("EMULATOR_URL", srv.URL)
 	env.Setenv("ALICE_TOKEN", scriptUsers[0].Token)
@@ -209,7 +224,7 @@ func issuedSecrets(ts *testscript.TestScript) []string {
 		boot[u.Token] = true
 	}
 	var out []string
-	for _, srv := range []*emulator.Server{server(ts), ts.Value(otherKey{}).(*emulator.Server)} {
+	for _, srv := range []*emulator.Server{server(ts), ts.Value(otherKey{}).(*emulator.Server), ts.Value(legacyKey{}).(*emulator.Server)} {
 		for _, v := range srv.IssuedValues() {
 			if !boot[v] {
 				out = append(out, v)
@@ -248,6 +263,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu tokens USER N                 USER holds N live tokens
 //	emu has USER COMMENT              USER holds a live token with COMMENT
+//	emu @legacy ...                   the same, on the workspace with random token IDs
 //	emu fault key=value...            inject a fault (method path status count skip kind after retry-after delay body)
 //	emu clear-faults
 //	emu reset-requests                forget the requests seen so far
@@ -267,8 +283,11 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: emu SUBCOMMAND ...")
 	}
 	srv := server(ts)
-	if len(args) > 0 && args[0] == "@other" {
+	switch args[0] {
+	case "@other":
 		srv, args = ts.Value(otherKey{}).(*emulator.Server), args[1:]
+	case "@legacy":
+		srv, args = ts.Value(legacyKey{}).(*emulator.Server), args[1:]
 	}
 	switch args[0] {
 	case "tokens":

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dbtok/dbtok/internal/emulator"
+	"github.com/dbtok/dbtok/internal/testtool"
 )
 
 // completeIn asks shell for the completions of line (which ends where TAB
@@ -20,9 +21,7 @@ import (
 var completeIn = map[string]func(t *testing.T, script, line string) string{
 	"bash": func(t *testing.T, script, line string) string {
 		const lib = "/usr/share/bash-completion/bash_completion"
-		if _, err := os.Stat(lib); err != nil {
-			t.Fatal("cobra's bash completion needs the bash-completion package (apt-get install bash-completion)")
-		}
+		testtool.NeedFile(t, lib, "bash-completion")
 		return shellOutput(t, "bash", "-c", `source `+lib+`; source "$SCRIPT"
 read -r -a COMP_WORDS <<< "$LINE"; COMP_WORDS+=("")
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE="$LINE "; COMP_POINT=${#COMP_LINE}
@@ -69,9 +68,7 @@ func TestShellCompletion(t *testing.T) {
 	scripts := map[string]string{"bash": "dbtok.bash", "zsh": "_dbtok", "fish": "dbtok.fish"}
 	for shell, file := range scripts {
 		t.Run(shell, func(t *testing.T) {
-			if _, err := exec.LookPath(shell); err != nil {
-				t.Skipf("%s is not installed", shell)
-			}
+			testtool.Need(t, shell, testtool.Packages[shell])
 			script, _ := filepath.Abs(filepath.Join("..", "..", "completions", file))
 			got := completeIn[shell](t, script, "dbtok token revoke")
 			for _, id := range ids {

@@ -112,7 +112,13 @@ func (s *ttySession) wait() (int, string) {
 // ttyEnv is an emulator and a config file for terminal tests.
 func ttyEnv(t *testing.T, extra ...string) (*emulator.Server, []string) {
 	t.Helper()
-	srv, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	return ttyEnvWith(t, emulator.Options{Users: scriptUsers}, extra...)
+}
+
+// ttyEnvWith is ttyEnv with an emulator configured by opts.
+func ttyEnvWith(t *testing.T, opts emulator.Options, extra ...string) (*emulator.Server, []string) {
+	t.Helper()
+	srv, err := emulator.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +236,7 @@ func TestTTYRevokeConfirmation(t *testing.T) {
 				must(t, err)
 			}
 			s := startTTY(t, env, 120, "revoke", "--comment", "stale")
-			s.waitFor("Revoke 2 tokens? [y/N]")
+			s.waitFor("Revoke 2 tokens in profile DEFAULT (" + srv.URL + ")? [y/N]")
 			if !strings.Contains(s.output(), "stale") {
 				t.Errorf("the plan does not show the tokens:\n%s", s.output())
 			}
@@ -253,23 +259,34 @@ func TestTTYRevokeConfirmation(t *testing.T) {
 	}
 }
 
+// On a workspace whose token IDs say nothing about the values, and for a
+// token dbtok did not deliver, a person picks the profile's token from a
+// list, re-asked until the answer is a row, and confirms the choice.
 func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
-	srv, env := ttyEnv(t)
+	legacy := emulator.Options{Users: scriptUsers, RandomIDs: true}
+	srv, env := ttyEnvWith(t, legacy)
 	_, _, err := srv.Seed("alice", "decoy", srv.Now().Add(-time.Hour), 24*time.Hour)
 	must(t, err)
 	s := startTTY(t, env, 120, "rotate", "--update-profile")
-	s.waitFor("Number (Enter to cancel): ")
+	s.waitFor("Number for profile DEFAULT (Enter to cancel): ")
+	if !strings.Contains(s.output(), "in "+srv.URL+"? dbtok did not create it") {
+		t.Errorf("the question does not name the workspace:\n%s", s.output())
+	}
+	s.send("9\r")
+	s.waitFor(`"9" is not one of the numbers 1 to 2.`)
 	var boot string
 	for _, tok := range srv.Tokens("alice") {
 		if tok.Comment == emulator.BootstrapComment {
 			boot = tok.TokenID
 		}
 	}
-	m := regexp.MustCompile(`(\d)\) ` + boot[:12]).FindStringSubmatch(s.output())
+	m := regexp.MustCompile(`(\d)\)\s+` + boot[:12]).FindStringSubmatch(s.output())
 	if m == nil {
 		t.Fatalf("the bootstrap token is not offered:\n%s", s.output())
 	}
 	s.send(m[1] + "\r")
+	s.waitFor("and revoke it? [y/N]")
+	s.send("y\r")
 	code, out := s.wait()
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -285,10 +302,10 @@ func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
 
 	// Enter cancels: nothing is created. (A fresh home: the token written
 	// above is now remembered, so dbtok would not need to ask.)
-	srv, env = ttyEnv(t)
+	srv, env = ttyEnvWith(t, legacy)
 	before := len(srv.Tokens("alice"))
 	s = startTTY(t, env, 120, "rotate", "--update-profile")
-	s.waitFor("Number (Enter to cancel): ")
+	s.waitFor("Number for profile DEFAULT (Enter to cancel): ")
 	s.send("\r")
 	if code, out := s.wait(); code != 2 || !strings.Contains(out, "no token chosen: nothing rotated") {
 		t.Errorf("exit %d:\n%s", code, out)

@@ -26,7 +26,7 @@ func (f *Factory) CompleteProfiles(_ *cobra.Command, _ []string, toComplete stri
 	var out []string
 	for _, p := range file.Profiles {
 		if strings.HasPrefix(p.Name, toComplete) {
-			out = append(out, completion(p.Name, p.Host()))
+			out = append(out, Candidate(p.Name, p.Host()))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -37,18 +37,12 @@ func (f *Factory) CompleteProfiles(_ *cobra.Command, _ []string, toComplete stri
 func (f *Factory) CompleteTokenIDs(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	f.Quiet = true
 	f.MaxTimeout = completionTimeout
-	ws, err := f.Workspace()
+	ws, err := f.Workspace("")
 	if err != nil {
 		cobra.CompDebugln(err.Error(), false)
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	timeout, err := f.Timeout()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	list, err := ws.Tokens.List(ctx)
+	list, err := ws.Tokens.List(context.Background())
 	if err != nil {
 		cobra.CompDebugln(err.Error(), false)
 		return nil, cobra.ShellCompDirectiveNoFileComp
@@ -74,19 +68,24 @@ func (f *Factory) CompleteTokenIDs(_ *cobra.Command, args []string, toComplete s
 				desc += ", expired"
 			}
 		}
-		out = append(out, completion(t.ID, desc))
+		out = append(out, Candidate(t.ID, desc))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// CompleteOutput offers the --output formats.
+// CompleteOutput offers the --output formats, described.
 func CompleteOutput(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return output.Formats, cobra.ShellCompDirectiveNoFileComp
+	help := output.FormatHelp()
+	var out []string
+	for _, name := range output.Formats() {
+		out = append(out, Candidate(name, help[name]))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// completion formats a candidate; tabs and newlines in the description
-// would break the shell scripts' parsing.
-func completion(value, desc string) string {
+// Candidate formats a completion candidate; tabs and newlines in the
+// description would break the shell scripts' parsing.
+func Candidate(value, desc string) string {
 	desc = strings.Join(strings.Fields(output.Sanitize(desc)), " ")
 	if desc == "" {
 		return value

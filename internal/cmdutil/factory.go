@@ -1,20 +1,24 @@
-// Package cmdutil is the plumbing every command shares: the factory that
-// hands out dependencies, global options, errors and exit codes.
+// Package cmdutil is the plumbing commands share: the factory that hands
+// out dependencies (streams, the printer, workspaces, the config file, the
+// delivery record), the flags every command has, and helpers for cobra.
 package cmdutil
 
 import (
+	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokenflags"
+	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/userconfig"
 	"github.com/dbtok/dbtok/internal/workspace"
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -22,31 +26,33 @@ import (
 type GlobalOptions struct {
 	Profile    string
 	ConfigFile string
-	Output     string
-	Timeout    time.Duration
 	NoColor    bool
 	Debug      bool
 	JQ         string
 	Template   string
 }
 
-// DefaultTimeout bounds every command's network wait unless --timeout says otherwise.
+// Command annotations the factory reads.
+const (
+	// DefaultOutputAnnotation is the format a command prints when -o and
+	// DBTOK_OUTPUT are not given (instead of table on a terminal, JSON
+	// otherwise).
+	DefaultOutputAnnotation = "dbtok/default-output"
+	// NoConfigAnnotation marks commands that read no config file at all
+	// (version, completion): a broken one must not stop them.
+	NoConfigAnnotation = "dbtok/no-config"
+)
+
+// DefaultTimeout bounds every network wait unless --timeout says otherwise.
 const DefaultTimeout = 30 * time.Second
 
-// Factory hands commands their dependencies. Expensive ones are functions
-// so that commands which never need them (help, version, completion of
-// flags) never pay for them.
+// Factory builds the dependencies commands share, once per run. Expensive
+// ones are built on first use, so that commands which never need them
+// (help, version, completion of flags) never pay for them.
 type Factory struct {
 	IOStreams *iostreams.IOStreams
 	Globals   *GlobalOptions
 	Now       func() time.Time
-
-	// Workspace resolves the selected profile and authenticates.
-	Workspace func() (*workspace.Workspace, error)
-	// WorkspaceFor does the same for a named profile, for commands that
-	// work on several workspaces.
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-
 	// Flags are the root's persistent flags, for settings resolution.
 	Flags *pflag.FlagSet
 
@@ -56,6 +62,10 @@ type Factory struct {
 	// MaxTimeout, when set, caps the resolved timeout (shell completion
 	// must not keep a TAB press waiting).
 	MaxTimeout time.Duration
+	// DefaultOutput and NoConfig come from the running command's
+	// annotations (see DefaultOutputAnnotation, NoConfigAnnotation).
+	DefaultOutput string
+	NoConfig      bool
 
 	settingsOnce sync.Once
 	settings     *userconfig.Settings
@@ -64,6 +74,57 @@ type Factory struct {
 	fileOnce sync.Once
 	file     *databrickscfg.File
 	fileErr  error
+
+	printerOnce sync.Once
+	printer     *output.Printer
+	printerErr  error
+
+	wsOnce sync.Once
+	ws     *workspace.Workspace
+	wsErr  error
+
+	record *issued.Store
+	warned sync.Map
+}
+
+// Settings resolves dbtok's own settings (flag > env > config file) once.
+func (f *Factory) Settings() (*userconfig.Settings, error) {
+	f.settingsOnce.Do(func() {
+		f.settings, f.settingsErr = userconfig.Load(f.Flags, !f.NoConfig)
+		if f.settingsErr != nil {
+			f.settingsErr = &failure.UsageError{Err: f.settingsErr}
+			return
+		}
+		for _, k := range f.settings.Unknown() {
+			f.Warn(fmt.Sprintf("%s has an unknown setting %q (known: %s).", f.settings.Path(), k, userconfig.KnownKeys()))
+		}
+	})
+	return f.settings, f.settingsErr
+}
+
+// Warn writes a warning once per run (several profiles in one file would
+// repeat it), and never during shell completion.
+func (f *Factory) Warn(msg string) {
+	if _, dup := f.warned.LoadOrStore(msg, true); dup || f.Quiet {
+		return
+	}
+	f.IOStreams.Warnf("%s", msg)
+}
+
+// Timeout resolves --timeout.
+func (f *Factory) Timeout() (time.Duration, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return 0, err
+	}
+	d, err := s.Duration(userconfig.KeyTimeout)
+	if err != nil {
+		return 0, &failure.UsageError{Err: err}
+	}
+	if f.MaxTimeout > 0 && d > f.MaxTimeout {
+		d = f.MaxTimeout
+	}
+	return d, nil
 }
 
 // ConfigFile reads the Databricks config file once per run.
@@ -74,172 +135,182 @@ func (f *Factory) ConfigFile() (*databrickscfg.File, error) {
 	return f.file, f.fileErr
 }
 
-// SelectProfiles resolves --all-profiles / --profiles to profile names.
-func (f *Factory) SelectProfiles(all bool, patterns []string) ([]string, error) {
+// Printer is the output chosen once from -o, --jq and --template; a bad
+// choice is a usage error before anything is sent.
+func (f *Factory) Printer() (*output.Printer, error) {
+	f.printerOnce.Do(func() {
+		s, err := f.Settings()
+		if err != nil {
+			f.printerErr = err
+			return
+		}
+		ios := f.IOStreams
+		ctx := output.Context{
+			TTY:   ios.HumanLayout(),
+			Width: ios.TerminalWidth(),
+			Color: ios.ColorEnabled(),
+			Now:   f.Now(),
+		}
+		ch := output.Choice{
+			Format:   s.String(userconfig.KeyOutput),
+			Source:   s.Source(userconfig.KeyOutput),
+			JQ:       f.Globals.JQ,
+			Template: f.Globals.Template,
+		}
+		if ch.Format == "" {
+			ch.Format = f.DefaultOutput
+		}
+		f.printer, f.printerErr = output.NewPrinter(ch, ctx, ios.Out, ios.ErrOut)
+	})
+	return f.printer, f.printerErr
+}
+
+// Workspace signs in to profile's workspace; "" is the one selected by
+// --profile, DATABRICKS_CONFIG_PROFILE or the file's default (opened once
+// per run). Every API call of the result is bounded by --timeout.
+func (f *Factory) Workspace(profile string) (*workspace.Workspace, error) {
+	if profile == "" {
+		f.wsOnce.Do(func() { f.ws, f.wsErr = f.open(f.Globals.Profile) })
+		return f.ws, f.wsErr
+	}
+	return f.open(profile)
+}
+
+func (f *Factory) open(profile string) (*workspace.Workspace, error) {
+	timeout, err := f.Timeout()
+	if err != nil {
+		return nil, err
+	}
 	file, err := f.ConfigFile()
 	if err != nil {
-		return nil, &workspace.ConfigError{Msg: err.Error()}
+		file = nil // let workspace.Open report it in context
 	}
-	names, err := fanout.Select(file, all, patterns)
-	if err != nil {
-		return nil, &workspace.ConfigError{Msg: err.Error()}
-	}
-	return names, nil
+	return workspace.Open(workspace.Options{
+		Profile:    profile,
+		ConfigFile: f.Globals.ConfigFile,
+		File:       file,
+		Timeout:    timeout,
+		Debug:      f.Globals.Debug,
+		Warn:       f.Warn,
+	})
 }
 
-func (f *Factory) Settings() (*userconfig.Settings, error) {
-	f.settingsOnce.Do(func() {
-		f.settings, f.settingsErr = userconfig.Load(f.Flags)
-		if f.settingsErr == nil && !f.Quiet {
-			for _, k := range f.settings.Unknown() {
-				fmt.Fprintf(f.IOStreams.ErrOut, "Warning: %s has an unknown setting %q (known: output, timeout).\n", f.settings.Path(), k)
+// SignIn connects to host with a token value and nothing else, to prove a
+// new token works before anything depends on it.
+func (f *Factory) SignIn(host string, value tokens.Secret) (tokens.API, error) {
+	timeout, err := f.Timeout()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := workspace.OpenPAT(host, value.Reveal(), timeout)
+	if err != nil {
+		return nil, err
+	}
+	return ws.Tokens, nil
+}
+
+// Record is dbtok's record of delivered tokens.
+func (f *Factory) Record() *issued.Store {
+	if f.record == nil {
+		f.record = issued.Open()
+	}
+	return f.record
+}
+
+// UpdateConfig locks the config file for a change, waiting for another
+// dbtok run's change at most --timeout.
+func (f *Factory) UpdateConfig(ctx context.Context) (*databrickscfg.Update, error) {
+	timeout, err := f.Timeout()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	u, err := databrickscfg.BeginUpdate(ctx, workspace.ConfigPath(f.Globals.ConfigFile))
+	if err != nil {
+		return nil, &failure.ConfigError{Msg: err.Error()}
+	}
+	return u, nil
+}
+
+// Credentials is every personal access token something signs in with:
+// each profile of file (the config file, as read once per run, when nil)
+// that has a token, and DATABRICKS_TOKEN where it overrides a workspace's
+// credential. opened are the workspaces the command signed in to.
+func (f *Factory) Credentials(file *databrickscfg.File, opened ...*workspace.Workspace) *tokens.Credentials {
+	var all []tokens.Credential
+	if file == nil {
+		file, _ = f.ConfigFile()
+	}
+	if file != nil {
+		for _, p := range file.Profiles {
+			if v := p.Keys["token"]; v != "" && p.Host() != "" {
+				all = append(all, tokens.Credential{Profile: p.Name, Host: p.Host(), Value: tokens.NewSecret(v)})
 			}
 		}
-	})
-	return f.settings, f.settingsErr
-}
-
-// OutputFormat resolves -o/--output: flag, DBTOK_OUTPUT, config file, then
-// table on a terminal and JSON otherwise.
-func (f *Factory) OutputFormat() (output.Format, error) {
-	s, err := f.Settings()
-	if err != nil {
-		return "", &FlagError{Err: err}
 	}
-	format, err := output.ParseFormat(s.String(userconfig.KeyOutput))
-	if err != nil {
-		return "", FlagErrorf("%v (from %s)", err, s.Source(userconfig.KeyOutput))
-	}
-	if f.Globals.JQ != "" || f.Globals.Template != "" {
-		// --jq and --template work on JSON, as in gh.
-		if format == output.Table && s.Source(userconfig.KeyOutput) == "--output" {
-			return "", FlagErrorf("--jq and --template work on JSON output; drop -o table")
-		}
-		return output.JSON, nil
-	}
-	return output.Default(format, f.IOStreams.IsStdoutTTY()), nil
-}
-
-// JSONPrinter renders JSON output, through --jq or --template when given.
-// The expressions are checked here, before any request is made.
-func (f *Factory) JSONPrinter() (*output.JSONPrinter, error) {
-	p, err := output.NewJSONPrinter(f.Globals.JQ, f.Globals.Template)
-	if err != nil {
-		return nil, &FlagError{Err: err}
-	}
-	return p, nil
-}
-
-// Timeout resolves --timeout the same way.
-func (f *Factory) Timeout() (time.Duration, error) {
-	s, err := f.Settings()
-	if err != nil {
-		return 0, &FlagError{Err: err}
-	}
-	d, err := s.Duration(userconfig.KeyTimeout)
-	if err != nil {
-		return 0, &FlagError{Err: err}
-	}
-	if f.MaxTimeout > 0 && d > f.MaxTimeout {
-		d = f.MaxTimeout
-	}
-	return d, nil
-}
-
-// NoArgs is cobra.NoArgs as a usage error.
-func NoArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return FlagErrorf("unexpected argument %q: `%s` takes no arguments", args[0], cmd.CommandPath())
-	}
-	return nil
-}
-
-// NoSubcommand rejects a stray word after a command group, which cobra
-// would otherwise answer with the group's help and exit 0.
-func NoSubcommand(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	return FlagErrorf("%s", UnknownCommand(cmd, args[0]))
-}
-
-// UnknownCommand says that word is not a command of cmd, suggesting the
-// closest one.
-func UnknownCommand(cmd *cobra.Command, word string) string {
-	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
-	if cmd.SuggestionsMinimumDistance <= 0 {
-		cmd.SuggestionsMinimumDistance = 2
-	}
-	if s := cmd.SuggestionsFor(word); len(s) > 0 {
-		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
-	}
-	return fmt.Sprintf("%s; see `%s --help`", msg, cmd.CommandPath())
-}
-
-// ShowHelp is the RunE of a command group: help without arguments, a
-// usage error for a word that is not one of its commands.
-func ShowHelp(cmd *cobra.Command, args []string) error {
-	if err := NoSubcommand(cmd, args); err != nil {
-		return err
-	}
-	return cmd.Help()
-}
-
-// Examples indents help examples the way cobra indents the rest of help.
-func Examples(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = "  " + l
+	for _, ws := range opened {
+		if ws != nil && !ws.Credential.IsZero() && ws.Signer() == tokens.EnvCredential {
+			all = append(all, tokens.Credential{Profile: tokens.EnvCredential, Host: ws.Host, Value: ws.Credential})
 		}
 	}
-	return strings.Join(lines, "\n")
+	return tokens.NewCredentials(all, f.Record())
 }
 
-// Deps are the factory's dependencies that most commands take; a command's
-// Options embeds them, so tests can replace any one.
+// Deps are the factory's dependencies as commands take them: a command's
+// Options embeds Deps, and its tests replace any field with a fake.
 type Deps struct {
-	IO           *iostreams.IOStreams
-	Workspace    func() (*workspace.Workspace, error)
-	WorkspaceFor func(profile string) (*workspace.Workspace, error)
-	ConfigFile   func() (*databrickscfg.File, error)
-	OutputFormat func() (output.Format, error)
-	JSONPrinter  func() (*output.JSONPrinter, error)
-	Timeout      func() (time.Duration, error)
-	Now          func() time.Time
+	IO  *iostreams.IOStreams
+	Now func() time.Time
+	// Printer renders results in the format chosen once for the run.
+	Printer func() (*output.Printer, error)
+	// Workspace signs in to a profile's workspace ("" for the selected one).
+	Workspace func(profile string) (*workspace.Workspace, error)
+	// SignIn proves a token value works on a host.
+	SignIn     func(host string, value tokens.Secret) (tokens.API, error)
+	ConfigFile func() (*databrickscfg.File, error)
+	// Credentials is what profiles sign in with, for the safety engine.
+	Credentials func(file *databrickscfg.File, opened ...*workspace.Workspace) *tokens.Credentials
+	// Record remembers delivered tokens.
+	Record func() Recorder
+	// UpdateConfig locks the config file for a change.
+	UpdateConfig func(ctx context.Context) (*databrickscfg.Update, error)
+	// Asker asks a person at the terminal to confirm a plan.
+	Asker func() tokens.Asker
 }
 
+// Recorder is the part of the delivery record commands change.
+type Recorder interface {
+	Record(host, value, tokenID string, revoked ...string) error
+	Forget(host string, tokenIDs ...string) error
+}
+
+// Deps hands out the factory's dependencies.
 func (f *Factory) Deps() Deps {
 	return Deps{
 		IO:           f.IOStreams,
-		Workspace:    f.Workspace,
-		WorkspaceFor: f.WorkspaceFor,
-		ConfigFile:   f.ConfigFile,
-		OutputFormat: f.OutputFormat,
-		JSONPrinter:  f.JSONPrinter,
-		Timeout:      f.Timeout,
 		Now:          f.Now,
+		Printer:      f.Printer,
+		Workspace:    f.Workspace,
+		SignIn:       f.SignIn,
+		ConfigFile:   f.ConfigFile,
+		Credentials:  f.Credentials,
+		Record:       func() Recorder { return f.Record() },
+		UpdateConfig: f.UpdateConfig,
+		Asker:        func() tokens.Asker { return NewAsker(f.IOStreams, f.Now) },
 	}
 }
 
-// Settings of one run that every command checks before its first request.
-type RunSettings struct {
-	Format  output.Format
-	Printer *output.JSONPrinter
-	Timeout time.Duration
-}
-
-// Prepare resolves the output format, the JSON printer and the timeout, so
-// that a bad value is a usage error before anything is sent.
-func (d Deps) Prepare() (RunSettings, error) {
-	var r RunSettings
-	var err error
-	if r.Format, err = d.OutputFormat(); err != nil {
-		return r, err
+// SelectProfiles resolves --all-profiles / --profiles to profile names, in
+// the config file's order.
+func (f *Factory) SelectProfiles(sel tokenflags.Profiles) ([]string, error) {
+	file, err := f.ConfigFile()
+	if err != nil {
+		return nil, &failure.ConfigError{Msg: err.Error()}
 	}
-	if r.Printer, err = d.JSONPrinter(); err != nil {
-		return r, err
+	names, err := fanout.Select(file, sel.All, sel.Patterns)
+	if err != nil {
+		return nil, &failure.ConfigError{Msg: err.Error()}
 	}
-	r.Timeout, err = d.Timeout()
-	return r, err
+	return names, nil
 }

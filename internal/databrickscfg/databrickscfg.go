@@ -104,6 +104,9 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("cannot read config file %s: %w", path, unwrapPathError(err))
 	case st.IsDir():
 		return nil, fmt.Errorf("config file %s is a folder, not a file", path)
+	case !st.Mode().IsRegular():
+		// A FIFO or a device would block the read, or never end.
+		return nil, fmt.Errorf("config file %s is not a regular file (%s); point --config-file or DATABRICKS_CONFIG_FILE at a file", path, kind(st.Mode()))
 	case st.Size() > MaxSize:
 		return nil, fmt.Errorf("config file %s is %d MiB, too large to be a Databricks config file (limit %d MiB)", path, st.Size()>>20, MaxSize>>20)
 	}
@@ -111,12 +114,23 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config file %s: %w", path, unwrapPathError(err))
 	}
+	f, err := Parse(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	f.Mode = st.Mode().Perm()
+	return f, nil
+}
+
+// Parse reads a config file's contents as the SDK would; path is for
+// messages. A rotation parses the file as read under its lock.
+func Parse(path string, raw []byte) (*File, error) {
 	v := viper.NewWithOptions(viper.WithCodecRegistry(codecRegistry()))
 	v.SetConfigType("ini")
 	if err := v.ReadConfig(bytes.NewReader(raw)); err != nil {
 		return nil, fmt.Errorf("cannot parse config file %s: %s", path, describeParseError(raw))
 	}
-	f := &File{Path: path, Mode: st.Mode().Perm()}
+	f := &File{Path: path}
 	var sections []section
 	if err := v.UnmarshalKey("sections", &sections); err != nil {
 		return nil, fmt.Errorf("cannot parse config file %s: %w", path, err)
@@ -152,6 +166,21 @@ func describeParseError(raw []byte) string {
 		}
 	}
 	return "it is not in INI format"
+}
+
+// kind names a file type for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a plain file"
 }
 
 func unwrapPathError(err error) error {

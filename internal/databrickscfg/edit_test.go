@@ -1,8 +1,14 @@
 package databrickscfg
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 const newTok = "dapi11111111111111111111111111111111"
@@ -97,4 +103,118 @@ func FuzzSetToken(f *testing.F) {
 			t.Fatalf("edit succeeded but the file reads %v, %v", s[profile], err)
 		}
 	})
+}
+
+func TestUpdateKeepsModeLinkAndBackup(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", "databrickscfg")
+	os.MkdirAll(filepath.Dir(real), 0o700)
+	os.WriteFile(real, []byte("old"), 0o640)
+	link := filepath.Join(dir, ".databrickscfg")
+	os.Symlink(real, link)
+
+	u, err := BeginUpdate(context.Background(), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if string(u.Raw) != "old" {
+		t.Fatalf("read %q", u.Raw)
+	}
+	backup, err := u.Commit([]byte("new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Holds([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the symlink was replaced by a file")
+	}
+	if st, _ := os.Stat(real); st.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %o, want the original 640", st.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(backup); string(b) != "old" || backup != real+".bak" {
+		t.Fatalf("backup %s holds %q", backup, b)
+	}
+	if st, _ := os.Stat(backup); st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup mode %o", st.Mode().Perm())
+	}
+	if err := u.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(link); string(b) != "old" {
+		t.Fatalf("restored %q", b)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(real))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".dbtok-") {
+			t.Errorf("temp file left: %s", e.Name())
+		}
+	}
+}
+
+// A second update waits for the first: the lock covers the whole
+// read-change-write sequence.
+func TestUpdateSerialises(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg")
+	os.WriteFile(path, []byte("0"), 0o600)
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u, err := BeginUpdate(context.Background(), path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer u.Close()
+			n, _ := strconv.Atoi(string(u.Raw))
+			if _, err := u.Commit([]byte(strconv.Itoa(n + 1))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if b, _ := os.ReadFile(path); string(b) != "10" {
+		t.Fatalf("10 increments under the lock gave %q: edits were lost", b)
+	}
+}
+
+func TestUpdateTimesOutOnAHeldLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg")
+	os.WriteFile(path, []byte("x"), 0o600)
+	u, err := BeginUpdate(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := BeginUpdate(ctx, path); err == nil || !strings.Contains(err.Error(), "another dbtok run is changing it") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// An editor that does not take dbtok's lock can still change the file: a
+// commit then refuses rather than overwrite the change.
+func TestUpdateRefusesAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg")
+	os.WriteFile(path, []byte("what we read"), 0o600)
+	u, err := BeginUpdate(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	os.WriteFile(path, []byte("edited by someone else"), 0o600)
+	if _, err := u.Commit([]byte("new")); err == nil || !strings.Contains(err.Error(), "changed while") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "edited by someone else" {
+		t.Fatal("overwrote a file that changed")
+	}
+	if _, err := os.Stat(path + ".bak"); err == nil {
+		t.Fatal("a backup was written for a commit that did not happen")
+	}
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"cmp"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -64,6 +65,9 @@ type Options struct {
 	// Log, if set, receives one line per request. Lines never contain
 	// credentials.
 	Log io.Writer
+	// RandomIDs gives tokens random IDs instead of the SHA-256 of their
+	// value, to test clients on a workspace whose IDs tell nothing.
+	RandomIDs bool
 }
 
 // TokenInfo describes a token the way the API does. Times are epoch
@@ -292,8 +296,11 @@ func (e *Emulator) addTokenLocked(owner, createdBy *principal, comment string, c
 			value = "dapi" + randomHex(16)
 		}
 	}
-	id := randomHex(32)
-	for e.byID[id] != nil {
+	// Token IDs are the SHA-256 of the value, as the SDK documents token_id,
+	// unless the emulator plays a workspace that says nothing of the kind.
+	sum := sha256.Sum256([]byte(value))
+	id := hex.EncodeToString(sum[:])
+	for e.opts.RandomIDs && (id == hex.EncodeToString(sum[:]) || e.byID[id] != nil) {
 		id = randomHex(32)
 	}
 	e.seq++

@@ -1,5 +1,5 @@
 // Package glob matches shell-style patterns (* ? [...]) against whole
-// strings, where * spans any characters, "/" included: comments such as
+// strings, where * spans any characters, "/" and newlines included: comments such as
 // "github/actions" are text, not paths.
 package glob
 
@@ -15,7 +15,8 @@ type Pattern struct{ re *regexp.Regexp }
 // Compile accepts *, ?, [abc], [a-z], [!abc] and \ to escape.
 func Compile(pattern string) (*Pattern, error) {
 	var b strings.Builder
-	b.WriteString("^")
+	// (?s): * and ? match newlines too; a comment is text, not lines.
+	b.WriteString("(?s)^")
 	rs := []rune(pattern)
 	for i := 0; i < len(rs); i++ {
 		switch c := rs[i]; c {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/dbtok/dbtok/internal/safefile"
+	"github.com/dbtok/dbtok/internal/xdg"
 )
 
 // TTL is how long a cached answer is used. Host metadata (cloud, account
@@ -25,14 +27,8 @@ type entry struct {
 	Metadata  *config.HostMetadata `json:"metadata"`
 }
 
-// Dir is $XDG_CACHE_HOME/dbtok/host-metadata (or the OS's cache folder).
-func Dir() string {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(base, "dbtok", "host-metadata")
-}
+// Dir is $XDG_CACHE_HOME/dbtok/host-metadata, else ~/.cache/dbtok/host-metadata.
+func Dir() string { return xdg.Cache("host-metadata") }
 
 func file(host string) string {
 	dir := Dir()
@@ -81,13 +77,5 @@ func Store(host string, m *config.HostMetadata, now time.Time) {
 	if os.MkdirAll(filepath.Dir(path), 0o700) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".meta-*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = safefile.Write(path, b, 0o600)
 }

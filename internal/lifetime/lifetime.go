@@ -14,6 +14,26 @@ import (
 
 const hint = "use a duration such as 100d, 2w, 36h, 90m or 1w2d"
 
+// maxLifetime is far beyond any workspace's limit (730 days), but keeps
+// arithmetic on the result from overflowing.
+const maxLifetime = 100 * 365 * 24 * time.Hour
+
+// LooksLikeDate reports whether s is a date or timestamp rather than a
+// duration, so flags can say which form they take.
+func LooksLikeDate(s string) bool {
+	_, err := ParseDate(s)
+	return err == nil
+}
+
+// ParseDate accepts YYYY-MM-DD (midnight UTC) and RFC 3339 timestamps.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
 // Parse returns the lifetime in whole seconds. It rejects anything the API
 // would reject or silently round: zero, negative, sub-second and unknown
 // units (notably "y" and "mo", whose length is ambiguous).
@@ -33,6 +53,9 @@ func Parse(s string) (int64, error) {
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("lifetime %q must be longer than zero: %s", s, hint)
+	}
+	if d > maxLifetime {
+		return 0, fmt.Errorf("lifetime %q is too large", s)
 	}
 	if d%time.Second != 0 {
 		return 0, fmt.Errorf("lifetime %q is not a whole number of seconds: %s", s, hint)
@@ -56,7 +79,8 @@ func explain(s string, err error) error {
 	switch {
 	case strings.Contains(msg, "missing unit"):
 		if isDigits(s) {
-			return fmt.Errorf("lifetime %q has no unit: did you mean %ss? (%s)", s, s, hint)
+			// Never suggest seconds: "100" is far likelier meant as days.
+			return fmt.Errorf("lifetime %q has no unit: add a unit: %sd for days, %sh for hours", s, s, s)
 		}
 		return fmt.Errorf("lifetime %q has a number without a unit: %s", s, hint)
 	case strings.Contains(msg, "unknown unit"):

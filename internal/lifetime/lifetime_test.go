@@ -38,7 +38,7 @@ func TestParseRejects(t *testing.T) {
 		"-1d":           "negative",
 		"1.5s":          "whole number of seconds",
 		"1500ms":        "whole number of seconds",
-		"3600":          "did you mean 3600s?",
+		"3600":          "add a unit: 3600d for days, 3600h for hours",
 		"1y":            `unit "y" is ambiguous`,
 		"2mo":           `unit "mo" is ambiguous`,
 		"5x":            `unknown unit "x"`,

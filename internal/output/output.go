@@ -1,81 +1,99 @@
-// Package output renders command results: the -o/--output formats, JSON,
-// aligned tables and human times. It knows nothing about tokens.
+// Package output renders what commands return: one format, chosen once
+// from -o, turns a result value into stdout. Commands never branch on the
+// format; a result offers its JSON form (its struct and tags, which are
+// the contract), a table of semantic cells, and for single objects a
+// summary, and the printer picks what the format needs.
 package output
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"reflect"
-	"strings"
+	"time"
 )
 
-type Format string
+// Context is what a format knows about where its output goes.
+type Context struct {
+	// TTY selects the layout for people: aligned columns cut to Width,
+	// short IDs, relative times. Off a terminal tables are tab-separated
+	// and complete, for grep and cut.
+	TTY bool
+	// Width is the terminal's width; 0 means unlimited.
+	Width int
+	// Color paints styled cells.
+	Color bool
+	// Absolute shows times as timestamps even on a terminal.
+	Absolute bool
+	// Wide shows every column, uncut (-o wide).
+	Wide bool
+	// Now is what relative times are relative to.
+	Now time.Time
+	// Filter is --jq or --template, applied to the JSON form.
+	Filter *Filter
+}
+
+// JSONer results have a JSON form other than themselves (a list result is
+// a JSON array). Results without it are their own JSON form.
+type JSONer interface{ JSONValue() any }
+
+// jsonForm is v's JSON form.
+func jsonForm(v any) any {
+	if j, ok := v.(JSONer); ok {
+		return j.JSONValue()
+	}
+	return v
+}
+
+// Tabular results render as a table, and as CSV.
+type Tabular interface{ Table() Table }
+
+// Summarized results are single objects shown to people as "Label: value"
+// lines rather than as a one-row table.
+type Summarized interface{ Summary() []Field }
+
+// Noted results have lines for people on stderr (table formats only):
+// "3 tokens matched.", "Copy the token now".
+type Noted interface{ Notes(c *Context) []string }
+
+// Table is rows of semantic cells: the format decides how an ID, a time
+// or an expiry reads.
+type Table struct {
+	Columns []Column
+	Rows    []Row
+	// Empty is said on stderr, instead of an empty table, when there are
+	// no rows.
+	Empty string
+}
+
+// Column describes one column.
+type Column struct {
+	Header string
+	// Flex columns (comments, names) give up width first when the table
+	// is wider than the terminal.
+	Flex bool
+	// Wide columns appear only with -o wide (and in CSV).
+	Wide bool
+}
+
+// Row is one table row; Style colours it on a terminal.
+type Row struct {
+	Cells []Cell
+	Style Style
+}
+
+// Field is one line of a summary: a label and its value. A Field without
+// a label prints its cells joined by spaces; a zero Field is a blank line.
+type Field struct {
+	Label string
+	Cells []Cell
+}
+
+// F is a Field with one value.
+func F(label string, c Cell) Field { return Field{Label: label, Cells: []Cell{c}} }
+
+// Style is a row's or a cell's meaning, shown as colour on a terminal.
+type Style int
 
 const (
-	Table Format = "table"
-	JSON  Format = "json"
+	Plain Style = iota
+	Good        // green: done
+	Warn        // yellow: needs attention soon
+	Bad         // red: expired, failed
 )
-
-// Formats lists the accepted --output values, for help and completion.
-var Formats = []string{string(Table), string(JSON)}
-
-// ParseFormat validates a user-supplied format; empty means "choose for me".
-func ParseFormat(s string) (Format, error) {
-	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
-	case Table, JSON, "":
-		return f, nil
-	}
-	return "", fmt.Errorf("unknown output format %q: use table or json", s)
-}
-
-// Default is what a format left unset means: tables for people at a
-// terminal, JSON for pipes and scripts.
-func Default(f Format, stdoutTTY bool) Format {
-	if f != "" {
-		return f
-	}
-	if stdoutTTY {
-		return Table
-	}
-	return JSON
-}
-
-// WriteJSON writes v as indented JSON with a trailing newline. HTML
-// escaping is off so that comments like "a<b" print as typed. A slice is
-// written element by element, so that an admin's 20,000 tokens are never
-// all encoded in memory at once; the bytes are the same either way.
-func WriteJSON(w io.Writer, v any) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Slice || rv.IsNil() || rv.Len() == 0 {
-		enc := json.NewEncoder(bw)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
-	var elem bytes.Buffer
-	enc := json.NewEncoder(&elem)
-	enc.SetIndent("  ", "  ")
-	enc.SetEscapeHTML(false)
-	bw.WriteString("[\n")
-	for i := 0; i < rv.Len(); i++ {
-		elem.Reset()
-		if err := enc.Encode(rv.Index(i).Interface()); err != nil {
-			return err
-		}
-		bw.WriteString("  ")
-		bw.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
-		if i < rv.Len()-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-	}
-	bw.WriteString("]\n")
-	return bw.Flush()
-}

@@ -1,8 +1,13 @@
-package output
+package output_test
 
 import (
+	"context"
+	"fmt"
+	"io"
+
 	"bytes"
 	"encoding/json"
+	"github.com/dbtok/dbtok/internal/output"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,17 +17,39 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-func TestTableAlignsByDisplayWidth(t *testing.T) {
-	var b bytes.Buffer
-	tp := NewTable(&b, 0, "ID", "COMMENT", "EXPIRES")
-	tp.AddRow(nil, "a1", "日本語のコメント", "in 3d")
-	tp.AddRow(nil, "b2", "🚀 deploy", "never")
-	red := func(s string) string { return "\x1b[31m" + s + "\x1b[0m" }
-	tp.AddRow(red, "c3", "plain", "expired")
-	if err := tp.Render(); err != nil {
+// table is a small Tabular for tests.
+type table output.Table
+
+func (t table) Table() output.Table { return output.Table(t) }
+
+func render(t *testing.T, format string, c output.Context, v any) (string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	p, err := output.NewPrinter(output.Choice{Format: format}, c, &out, &errOut)
+	if err != nil {
 		t.Fatal(err)
 	}
-	plain := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(b.String(), "")
+	if err := p.Print(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String()
+}
+
+func sample(comments ...string) table {
+	tab := table{Columns: []output.Column{{Header: "ID"}, {Header: "COMMENT", Flex: true}, {Header: "EXPIRES"}}}
+	for i, c := range comments {
+		style := output.Plain
+		if i == 2 {
+			style = output.Bad
+		}
+		tab.Rows = append(tab.Rows, output.Row{Cells: []output.Cell{output.ID(fmt.Sprintf("%064d", i)), output.Text(c), output.Text("in 3d")}, Style: style})
+	}
+	return tab
+}
+
+func TestTableAlignsByDisplayWidth(t *testing.T) {
+	out, _ := render(t, "table", output.Context{TTY: true, Color: true}, sample("日本語のコメント", "🚀 deploy", "plain"))
+	plain := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(out, "")
 	lines := strings.Split(strings.TrimSuffix(plain, "\n"), "\n")
 	col := -1
 	for _, l := range lines {
@@ -30,32 +57,145 @@ func TestTableAlignsByDisplayWidth(t *testing.T) {
 		i := strings.LastIndex(l, "  ")
 		w := runewidth.StringWidth(l[:i+2])
 		if col >= 0 && w != col {
-			t.Fatalf("misaligned:\n%s", b.String())
+			t.Fatalf("misaligned:\n%s", out)
 		}
 		col = w
+		if !strings.HasPrefix(l, "ID") && strings.Index(l, " ") != output.ShortIDLen {
+			t.Errorf("ID not shortened on a terminal: %q", l)
+		}
 	}
-	if !strings.Contains(b.String(), "\x1b[31mplain\x1b[0m   ") {
-		t.Errorf("paint must wrap the cell text, not its padding: %q", b.String())
+	if !strings.Contains(out, "\x1b[31mplain\x1b[0m   ") {
+		t.Errorf("paint must wrap the cell text, not its padding: %q", out)
 	}
 }
 
-func TestTableTruncatesOneColumnToFit(t *testing.T) {
-	var b bytes.Buffer
-	tp := NewTable(&b, 40, "ID", "COMMENT", "EXPIRES")
-	tp.Truncate = 1
-	tp.AddRow(nil, "abcdef", strings.Repeat("long comment ", 10), "in 3d")
-	tp.Render()
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if w := runewidth.StringWidth(l); w > 40 {
-			t.Errorf("line is %d wide, terminal is 40: %q", w, l)
+func TestTableOffTerminalIsTabSeparated(t *testing.T) {
+	out, _ := render(t, "table", output.Context{}, sample("a\tb", "c"))
+	want := fmt.Sprintf("%064d\ta\\tb\tin 3d\n%064d\tc\tin 3d\n", 0, 1)
+	if out != want {
+		t.Errorf("piped table:\n%q\nwant\n%q", out, want)
+	}
+}
+
+func TestTableFitsTheTerminal(t *testing.T) {
+	for _, width := range []int{40, 80, 200} {
+		out, _ := render(t, "table", output.Context{TTY: true, Width: width}, sample(strings.Repeat("long comment ", 30)))
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if w := runewidth.StringWidth(l); w > width {
+				t.Errorf("line is %d wide, terminal is %d: %q", w, width, l)
+			}
+		}
+		if width < 200 && !strings.Contains(out, "…") {
+			t.Errorf("truncation at %d columns is not marked", width)
 		}
 	}
-	if !strings.Contains(b.String(), "…") {
-		t.Error("truncation is not marked")
+	wide, _ := render(t, "wide", output.Context{TTY: true, Width: 40}, sample(strings.Repeat("long comment ", 30)))
+	if !strings.Contains(wide, fmt.Sprintf("%064d", 0)) || strings.Contains(wide, "…") {
+		t.Errorf("-o wide cut something:\n%s", wide)
+	}
+}
+
+func TestEmptyTableIsANote(t *testing.T) {
+	tab := table{Columns: []output.Column{{Header: "ID"}}, Empty: "No tokens."}
+	out, errOut := render(t, "table", output.Context{TTY: true}, tab)
+	if out != "" || errOut != "No tokens.\n" {
+		t.Errorf("stdout %q stderr %q", out, errOut)
+	}
+	if out, _ := render(t, "json", output.Context{}, listJSON{}); out != "[]\n" {
+		t.Errorf("json of an empty list: %q", out)
+	}
+}
+
+type listJSON struct{}
+
+func (listJSON) JSONValue() any { return []int{} }
+
+func TestCSVAndYAMLAreOneFileEach(t *testing.T) {
+	out, _ := render(t, "csv", output.Context{TTY: true}, sample("a,b", "c"))
+	want := fmt.Sprintf("ID,COMMENT,EXPIRES\n%064d,\"a,b\",in 3d\n%064d,c,in 3d\n", 0, 1)
+	if out != want {
+		t.Errorf("csv:\n%s\nwant\n%s", out, want)
+	}
+	type obj struct {
+		B string `json:"b"`
+		A []int  `json:"a"`
+	}
+	y, _ := render(t, "yaml", output.Context{}, obj{B: "x: y", A: []int{1}})
+	if y != "b: 'x: y'\na:\n  - 1\n" {
+		t.Errorf("yaml keeps JSON key order and block style:\n%s", y)
+	}
+}
+
+func TestUnknownFormatAndJQWithTable(t *testing.T) {
+	if _, err := output.NewPrinter(output.Choice{Format: "xml", Source: "--output"}, output.Context{}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "use one of table, wide, json, yaml, csv") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := output.NewPrinter(output.Choice{Format: "table", Source: "--output", JQ: "."}, output.Context{}, io.Discard, io.Discard); err == nil {
+		t.Error("--jq with -o table accepted")
+	}
+}
+
+func TestJQAndTemplateOnATerminalAreEscaped(t *testing.T) {
+	type obj struct {
+		C string `json:"c"`
+	}
+	v := obj{C: "evil\x1b[31m\u202e"}
+	for _, c := range []struct {
+		jq, tmpl string
+		tty      bool
+		want     string
+	}{
+		{jq: ".c", tty: true, want: `evil\x1b[31m\u202e` + "\n"},
+		{jq: ".c", tty: false, want: "evil\x1b[31m\u202e\n"},
+		{tmpl: "{{.c}}", tty: true, want: `evil\x1b[31m\u202e`},
+		{jq: ".", tty: true, want: `{"c":"evil\u001b[31m\u202e"}` + "\n"},
+	} {
+		var out bytes.Buffer
+		p, err := output.NewPrinter(output.Choice{JQ: c.jq, Template: c.tmpl}, output.Context{TTY: c.tty}, &out, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Print(context.Background(), v); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != c.want {
+			t.Errorf("jq %q tmpl %q tty %v: %q, want %q", c.jq, c.tmpl, c.tty, out.String(), c.want)
+		}
+	}
+}
+
+func TestTemplateHelpers(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	p, err := output.NewPrinter(output.Choice{Template: `{{range .}}{{tablerow .id (timeago .at) (truncate 5 .c)}}{{end}}`}, output.Context{Now: now}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []map[string]string{{"id": "a", "at": "2026-11-20T12:00:00Z", "c": "a long comment"}, {"id": "bbb", "at": "2026-12-03T12:00:00Z", "c": "x"}}
+	if err := p.Print(context.Background(), data); err != nil {
+		t.Fatal(err)
+	}
+	want := "a    3d ago  a lo…\nbbb  in 10d  x\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+}
+
+func TestStdoutIsScrubbedButForTheDeliveredValue(t *testing.T) {
+	const delivered, other = "dapi11111111111111111111111111111111", "dapi22222222222222222222222222222222"
+	var out bytes.Buffer
+	p, _ := output.NewPrinter(output.Choice{Format: "json"}, output.Context{}, &out, io.Discard)
+	r, err := p.Render(context.Background(), map[string]string{"new": delivered, "echo": "Bearer " + other}, delivered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Contains(delivered) || r.Contains(other) {
+		t.Errorf("rendered %q", r.Stdout.String())
 	}
 }
 
 func TestSanitize(t *testing.T) {
+	Sanitize := output.Sanitize
 	for in, want := range map[string]string{
 		"plain":          "plain",
 		"two\nlines":     `two\nlines`,
@@ -63,6 +203,9 @@ func TestSanitize(t *testing.T) {
 		"esc\x1b[31mred": `esc\x1b[31mred`,
 		"bell\a":         `bell\x07`,
 		"日本 🚀":           "日本 🚀",
+		"rtl\u202eabc":   `rtl\u202eabc`,
+		"del\x7f":        `del\x7f`,
+		"c1\u0085":       `c1\x85`,
 	} {
 		if got := Sanitize(in); got != want {
 			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
@@ -83,21 +226,9 @@ func TestRelative(t *testing.T) {
 		time.Hour - time.Second:        "in 1h",
 		90*time.Minute - time.Second:   "in 1h",
 	} {
-		if got := Relative(now, now.Add(d)); got != want {
+		if got := output.Relative(now, now.Add(d)); got != want {
 			t.Errorf("Relative(%v) = %q, want %q", d, got, want)
 		}
-	}
-}
-
-func TestFormats(t *testing.T) {
-	if f, err := ParseFormat(" JSON "); err != nil || f != JSON {
-		t.Errorf("ParseFormat(JSON) = %q, %v", f, err)
-	}
-	if _, err := ParseFormat("yaml"); err == nil {
-		t.Error("yaml accepted")
-	}
-	if Default("", true) != Table || Default("", false) != JSON || Default(JSON, true) != JSON {
-		t.Error("Default picks the wrong format")
 	}
 }
 
@@ -107,16 +238,26 @@ func FuzzTable(f *testing.F) {
 	f.Add("x", "日本語\n🚀\x1b[0m", "", 20)
 	f.Add("", "\t\r\x00", "never", 1)
 	f.Fuzz(func(t *testing.T, a, b, c string, width int) {
-		var buf bytes.Buffer
-		tp := NewTable(&buf, width%200, "ID", "COMMENT", "EXPIRES")
-		tp.Truncate = 1
-		tp.AddRow(nil, a, b, c)
-		tp.AddRow(strings.ToUpper, c, a, b)
-		if err := tp.Render(); err != nil {
-			t.Fatal(err)
-		}
-		if n := strings.Count(buf.String(), "\n"); n != 3 {
-			t.Fatalf("3 rows became %d lines:\n%q", n, buf.String())
+		tab := table{Columns: []output.Column{{Header: "ID"}, {Header: "COMMENT", Flex: true}, {Header: "EXPIRES"}}}
+		tab.Rows = append(tab.Rows,
+			output.Row{Cells: []output.Cell{output.ID(a), output.Text(b), output.Text(c)}},
+			output.Row{Cells: []output.Cell{output.Text(c), output.Text(a), output.Text(b)}, Style: output.Bad})
+		for _, tty := range []bool{true, false} {
+			var buf bytes.Buffer
+			p, err := output.NewPrinter(output.Choice{Format: "table"}, output.Context{TTY: tty, Width: width % 200, Color: true}, &buf, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Print(context.Background(), tab); err != nil {
+				t.Fatal(err)
+			}
+			want := 3
+			if !tty {
+				want = 2 // no header off a terminal
+			}
+			if n := strings.Count(buf.String(), "\n"); n != want {
+				t.Fatalf("tty=%v: %d rows became %d lines:\n%q", tty, want, n, buf.String())
+			}
 		}
 	})
 }
@@ -133,7 +274,7 @@ func FuzzWriteJSON(f *testing.F) {
 		}
 		var buf bytes.Buffer
 		in := obj{ID: id, Comment: comment, N: n}
-		if err := WriteJSON(&buf, []obj{in}); err != nil {
+		if err := output.WriteJSON(&buf, []obj{in}); err != nil {
 			t.Fatal(err)
 		}
 		var out []obj
@@ -170,7 +311,7 @@ func TestWriteJSONStreamsSlicesIdentically(t *testing.T) {
 		enc.SetEscapeHTML(false)
 		enc.Encode(v)
 		var got bytes.Buffer
-		if err := WriteJSON(&got, v); err != nil {
+		if err := output.WriteJSON(&got, v); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {

@@ -1,134 +1,210 @@
 package output
 
 import (
-	"io"
+	"bytes"
 	"strings"
-	"unicode"
 
+	"github.com/fatih/color"
 	"github.com/mattn/go-runewidth"
 )
 
-// TablePrinter aligns columns by display width, so wide characters (CJK,
-// emoji) line up, which text/tabwriter cannot do as it counts runes.
-type TablePrinter struct {
-	w        io.Writer
-	maxWidth int // terminal width; 0 means never truncate
-	header   []string
-	rows     [][]cell
-	// Truncate names the column that gives up width when the table is
-	// wider than the terminal; -1 for none.
-	Truncate int
-}
-
-type cell struct {
-	text  string
-	paint func(string) string
-}
-
-// NewTable starts a table. maxWidth is the terminal's width, 0 off-terminal.
-func NewTable(w io.Writer, maxWidth int, header ...string) *TablePrinter {
-	return &TablePrinter{w: w, maxWidth: maxWidth, header: header, Truncate: -1}
-}
-
-// AddRow adds a row; paint (may be nil) colours the whole row.
-func (t *TablePrinter) AddRow(paint func(string) string, fields ...string) {
-	row := make([]cell, len(fields))
-	for i, f := range fields {
-		row[i] = cell{text: Sanitize(f), paint: paint}
-	}
-	t.rows = append(t.rows, row)
-}
-
+// gap is the space between columns of a terminal table.
 const gap = 2
 
-func (t *TablePrinter) Render() error {
-	widths := make([]int, len(t.header))
-	measure := func(i int, s string) {
-		if i < len(widths) {
+// minFlex is the narrowest a flexible column gets: room for a few
+// characters and the ellipsis.
+const minFlex = 6
+
+// renderTable is the "table" format (and "wide"): a summary for single
+// objects, otherwise the result's table.
+func renderTable(out *Rendered, v any, c *Context) error {
+	if s, ok := v.(Summarized); ok {
+		writeSummary(&out.Stdout, s.Summary(), c)
+	} else if t, ok := v.(Tabular); ok {
+		tab := t.Table()
+		if len(tab.Rows) == 0 {
+			if tab.Empty != "" {
+				out.Notes = append(out.Notes, tab.Empty)
+			}
+		} else {
+			writeTable(&out.Stdout, tab, c)
+		}
+	} else {
+		return errNoForm("table", v)
+	}
+	if n, ok := v.(Noted); ok {
+		out.Notes = append(out.Notes, n.Notes(c)...)
+	}
+	return nil
+}
+
+func renderWide(out *Rendered, v any, c *Context) error {
+	wide := *c
+	wide.Wide = true
+	return renderTable(out, v, &wide)
+}
+
+// visible is the columns a layout shows, by index.
+func visible(t Table, c *Context) []int {
+	var idx []int
+	for i, col := range t.Columns {
+		if !col.Wide || c.Wide {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// writeTable lays t out for a person (aligned, cut to the terminal's width,
+// coloured) or, off a terminal, as tab-separated lines without a header
+// that grep, cut and awk can take apart.
+func writeTable(b *bytes.Buffer, t Table, c *Context) {
+	cols := visible(t, c)
+	cells := make([][]string, len(t.Rows))
+	for r, row := range t.Rows {
+		cells[r] = make([]string, len(cols))
+		for i, ci := range cols {
+			if ci < len(row.Cells) {
+				cells[r][i] = row.Cells[ci].String(c)
+			}
+		}
+	}
+	if !c.TTY {
+		for _, line := range cells {
+			b.WriteString(strings.Join(line, "\t"))
+			b.WriteByte('\n')
+		}
+		return
+	}
+	widths := make([]int, len(cols))
+	flex := make([]bool, len(cols))
+	header := make([]string, len(cols))
+	for i, ci := range cols {
+		header[i] = t.Columns[ci].Header
+		widths[i] = runewidth.StringWidth(header[i])
+		flex[i] = t.Columns[ci].Flex
+	}
+	for _, line := range cells {
+		for i, s := range line {
 			widths[i] = max(widths[i], runewidth.StringWidth(s))
 		}
 	}
-	for i, h := range t.header {
-		measure(i, h)
+	if c.Width > 0 && !c.Wide {
+		fit(widths, flex, c.Width)
 	}
-	for _, r := range t.rows {
-		for i, c := range r {
-			measure(i, c.text)
+	writeRow := func(line []string, style Style, styles []Style) {
+		var lb strings.Builder
+		for i, s := range line {
+			text := runewidth.Truncate(s, widths[i], "…")
+			st := style
+			if styles != nil && styles[i] != Plain {
+				st = styles[i]
+			}
+			// Paint only the text, not the padding, so that escape codes
+			// never count towards alignment.
+			lb.WriteString(paint(c, st, text))
+			if i < len(line)-1 {
+				lb.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(text)+gap))
+			}
 		}
-	}
-	t.shrink(widths)
-
-	var b strings.Builder
-	writeLine := func(cells []cell) {
-		for i, c := range cells {
-			if i >= len(widths) {
-				break
-			}
-			text := runewidth.Truncate(c.text, widths[i], "…")
-			padded := text
-			if i < len(cells)-1 {
-				padded = runewidth.FillRight(text, widths[i]+gap)
-			}
-			if c.paint != nil {
-				// Paint only the text, not the padding, so that escape
-				// codes never count towards alignment.
-				padded = c.paint(text) + padded[len(text):]
-			}
-			b.WriteString(padded)
+		line0 := lb.String()
+		if c.Width > 0 && !c.Wide && runewidth.StringWidth(stripANSI(line0)) > c.Width {
+			// Still too wide after every flexible column gave way: cut the
+			// line rather than let the terminal wrap it.
+			line0 = runewidth.Truncate(stripANSI(line0), c.Width, "…")
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line0, " "))
+		b.WriteByte('\n')
 	}
-	hdr := make([]cell, len(t.header))
-	for i, h := range t.header {
-		hdr[i] = cell{text: h}
+	writeRow(header, Plain, nil)
+	for r, line := range cells {
+		row := t.Rows[r]
+		styles := make([]Style, len(cols))
+		for i, ci := range cols {
+			if ci < len(row.Cells) {
+				styles[i] = row.Cells[ci].style
+			}
+		}
+		writeRow(line, row.Style, styles)
 	}
-	writeLine(hdr)
-	for _, r := range t.rows {
-		writeLine(r)
-	}
-	_, err := io.WriteString(t.w, b.String())
-	return err
 }
 
-func (t *TablePrinter) shrink(widths []int) {
-	if t.maxWidth <= 0 || t.Truncate < 0 || t.Truncate >= len(widths) {
-		return
-	}
-	total := 0
+// fit narrows the flexible columns, widest first, until the table fits
+// max or none can give more.
+func fit(widths []int, flex []bool, max int) {
+	total := gap * (len(widths) - 1)
 	for _, w := range widths {
-		total += w + gap
+		total += w
 	}
-	total -= gap
-	if over := total - t.maxWidth; over > 0 {
-		const minWidth = 10
-		widths[t.Truncate] = max(minWidth, widths[t.Truncate]-over)
+	for over := total - max; over > 0; over-- {
+		widest := -1
+		for i, w := range widths {
+			if flex[i] && w > minFlex && (widest < 0 || w > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			return
+		}
+		widths[widest]--
 	}
 }
 
-// Sanitize makes server-supplied text safe for a one-line table cell:
-// control characters (newlines, escape sequences) are shown escaped
-// instead of moving the cursor or recolouring the terminal.
-func Sanitize(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
+func paint(c *Context, s Style, text string) string {
+	if !c.Color || s == Plain || text == "" {
+		return text
+	}
+	attr := map[Style]color.Attribute{Good: color.FgGreen, Warn: color.FgYellow, Bad: color.FgRed}[s]
+	p := color.New(attr)
+	p.EnableColor()
+	return p.Sprint(text)
+}
+
+func stripANSI(s string) string {
+	if !strings.Contains(s, "\x1b[") {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case unicode.IsControl(r):
-			b.WriteString(`\x`)
-			const hex = "0123456789abcdef"
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
-		default:
-			b.WriteRune(r)
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';') {
+				j++
+			}
+			if j < len(s) && s[j] == 'm' {
+				i = j
+				continue
+			}
 		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// writeSummary prints "Label:    value" lines.
+func writeSummary(b *bytes.Buffer, fields []Field, c *Context) {
+	for _, f := range fields {
+		parts := make([]string, 0, len(f.Cells))
+		for _, cell := range f.Cells {
+			parts = append(parts, paint(c, cell.style, cell.String(c)))
+		}
+		line := strings.Join(parts, " ")
+		switch {
+		case f.Label == "" && len(f.Cells) == 0:
+			b.WriteByte('\n')
+			continue
+		case f.Label == "":
+		default:
+			line = padRight(f.Label, 10) + " " + line
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+}
+
+func padRight(s string, n int) string {
+	if w := runewidth.StringWidth(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
 }

@@ -1,8 +1,9 @@
-// Package redact scrubs secrets from text bound for stderr and debug logs,
-// as a last line of defence behind code that never puts them there.
+// Package redact scrubs secrets from everything dbtok prints, as a last
+// line of defence behind code that never puts them there.
 package redact
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,8 +29,8 @@ var (
 	known []string
 )
 
-// Add registers an exact secret value (a configured token, a created token)
-// to be scrubbed wherever it appears.
+// Add registers an exact secret value (a configured token, an OAuth access
+// token, a created token) to be scrubbed wherever it appears.
 func Add(secret string) {
 	if len(secret) < 8 {
 		// Too short to be a credential, and scrubbing it would mangle text.
@@ -48,7 +49,31 @@ func Add(secret string) {
 }
 
 // String returns s with every known or recognisable secret replaced.
-func String(s string) string {
+func String(s string) string { return scrub(s) }
+
+// Except is String for output that exists to deliver secrets: the keep
+// values stay, everything else is scrubbed.
+func Except(s string, keep ...string) string {
+	// Each kept value is swapped for a marker no pattern matches (NUL
+	// bytes never occur in text dbtok prints), the rest scrubbed, and the
+	// values put back.
+	var back []string
+	for i, k := range keep {
+		if k == "" || !strings.Contains(s, k) {
+			continue
+		}
+		marker := fmt.Sprintf("\x00keep%d\x00", i)
+		s = strings.ReplaceAll(s, k, marker)
+		back = append(back, marker, k)
+	}
+	s = scrub(s)
+	if len(back) > 0 {
+		s = strings.NewReplacer(back...).Replace(s)
+	}
+	return s
+}
+
+func scrub(s string) string {
 	mu.RLock()
 	for _, k := range known {
 		s = strings.ReplaceAll(s, k, Placeholder)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/dbtok/dbtok/internal/safefile"
 )
 
 // Pending is a reserved temp file next to the target. Reserving it before
@@ -43,9 +45,9 @@ func Prepare(path string, overwrite bool) (*Pending, error) {
 	// CreateTemp opens with O_EXCL and mode 0600, so nobody else can have
 	// the file open and the secret is never readable by others, not even
 	// for a moment.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".dbtok-*.tmp")
+	tmp, err := safefile.Temp(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: folder %s is not writable: %w", path, dir, unwrapPathError(err))
+		return nil, fmt.Errorf("cannot write %s: folder %s is not writable: %w", path, dir, err)
 	}
 	return &Pending{path: path, tmp: tmp, overwrite: overwrite}, nil
 }
@@ -103,7 +105,7 @@ func (p *Pending) Commit(data []byte) (err error) {
 		return err
 	}
 	p.done = true
-	syncDir(filepath.Dir(p.path))
+	safefile.SyncDir(filepath.Dir(p.path))
 	return nil
 }
 
@@ -149,24 +151,4 @@ func (p *Pending) Abort() {
 	_ = os.Remove(p.tmp.Name())
 }
 
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
-}
-
-// unwrapPathError drops the "open /path:" prefix: our messages name the path already.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
-}
+func unwrapPathError(err error) error { return safefile.Unwrap(err) }

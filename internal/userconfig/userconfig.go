@@ -24,10 +24,13 @@ const (
 	KeyTimeout = "timeout"
 )
 
+// KnownKeys lists the settings, for messages.
+func KnownKeys() string { return KeyOutput + ", " + KeyTimeout }
+
 // Path is dbtok's config file: $XDG_CONFIG_HOME/dbtok/config.yaml, or
 // ~/.config/dbtok/config.yaml when XDG_CONFIG_HOME is unset.
 func Path() string {
-	return xdg.Path("XDG_CONFIG_HOME", ".config", "dbtok", "config.yaml")
+	return xdg.Config("config.yaml")
 }
 
 type Settings struct {
@@ -36,8 +39,9 @@ type Settings struct {
 	path  string
 }
 
-// Load reads the config file (a missing one is fine) and binds the flags.
-func Load(flags *pflag.FlagSet) (*Settings, error) {
+// Load binds the flags and the environment and, when readFile is set,
+// reads the config file (a missing one is fine).
+func Load(flags *pflag.FlagSet, readFile bool) (*Settings, error) {
 	v := viper.New()
 	v.SetEnvPrefix("DBTOK")
 	s := &Settings{v: v, flags: flags, path: Path()}
@@ -49,8 +53,12 @@ func Load(flags *pflag.FlagSet) (*Settings, error) {
 		}
 		_ = v.BindEnv(key)
 	}
-	if s.path == "" {
+	if s.path == "" || !readFile {
 		return s, nil
+	}
+	if st, err := os.Stat(s.path); err == nil && !st.Mode().IsRegular() {
+		// A FIFO would block the read.
+		return nil, fmt.Errorf("cannot read dbtok config %s: not a regular file", s.path)
 	}
 	v.SetConfigFile(s.path)
 	v.SetConfigType("yaml")
@@ -97,8 +105,11 @@ func (s *Settings) String(key string) string { return s.v.GetString(key) }
 
 // Duration reads a duration setting, rejecting values viper would turn into 0.
 func (s *Settings) Duration(key string) (time.Duration, error) {
-	raw := s.v.GetString(key)
+	raw := strings.TrimSpace(s.v.GetString(key))
 	d, err := time.ParseDuration(raw)
+	if err != nil && raw != "" && strings.Trim(raw, "0123456789") == "" {
+		return 0, fmt.Errorf("invalid %s %q (from %s): add a unit (%ss)", key, raw, s.Source(key), raw)
+	}
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("invalid %s %q (from %s): use a positive duration such as 30s or 2m", key, raw, s.Source(key))
 	}

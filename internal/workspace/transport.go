@@ -7,16 +7,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/dbtok/dbtok/internal/redact"
 )
 
-// transport adjusts two SDK retry behaviours that hurt a CLI. The SDK decides
-// what to retry by matching substrings of error messages ("connection
-// refused", "connection reset by peer", "i/o timeout"), so the errors below
-// are reworded on purpose to fall outside that list.
+// transport adjusts what the SDK's HTTP client does, for a CLI that holds
+// credentials. The SDK decides what to retry by matching substrings of
+// error messages ("connection refused", "connection reset by peer",
+// "i/o timeout"), so the errors below are reworded on purpose to fall
+// outside that list.
 type transport struct {
 	base http.RoundTripper
 }
@@ -46,16 +50,60 @@ type refusedError struct {
 func (e *refusedError) Error() string { return "nothing is listening at " + e.addr + " (refused)" }
 func (e *refusedError) Unwrap() error { return e.err }
 
+// redirectError is a redirect dbtok will not follow.
+type redirectError struct {
+	from, to *url.URL
+	status   int
+}
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the workspace answered HTTP %d, redirecting to %s://%s; dbtok follows no redirect to another scheme, host or port, since it would carry your credentials there", e.status, e.to.Scheme, e.to.Host)
+}
+
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// Whatever credential the SDK resolved (a PAT, an OAuth access token
+	// from a token endpoint or the Databricks CLI) is scrubbed from
+	// everything dbtok prints from now on.
+	if a := req.Header.Get("Authorization"); a != "" {
+		if _, v, ok := strings.Cut(a, " "); ok {
+			redact.Add(strings.TrimSpace(v))
+		}
+	}
 	resp, err := t.roundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusOK && resp.ContentLength == 0 {
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if loc, lerr := resp.Location(); lerr == nil && !sameOrigin(req.URL, loc) {
+			// Go's client would carry the Authorization header along to
+			// a different port or scheme of the same host, in clear text
+			// if the scheme is http. Stop here and say where it pointed.
+			resp.Body.Close()
+			return nil, &redirectError{from: req.URL, to: loc, status: resp.StatusCode}
+		}
+	}
+	if resp.StatusCode == http.StatusOK && resp.ContentLength == 0 {
 		// The API always answers with a JSON object, "{}" at least. The
 		// SDK would read an empty body as an empty result: a list with no
 		// tokens that hides a broken proxy.
 		resp.Body.Close()
 		return nil, errEmptyResponse
 	}
-	return resp, err
+	return resp, nil
+}
+
+// sameOrigin compares scheme, host and port, with default ports filled in.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 var errEmptyResponse = errors.New("the server sent an empty response (HTTP 200 without a body)")
@@ -65,7 +113,7 @@ func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	// Having a connection means the request may have been sent (see
-	// tokens.Create for why this is not WroteRequest).
+	// changing for why this is not WroteRequest).
 	var wrote atomic.Bool
 	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { wrote.Store(true) },

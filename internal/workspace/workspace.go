@@ -21,8 +21,8 @@ import (
 	"github.com/databricks/databricks-sdk-go/useragent"
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/hostmeta"
-	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"golang.org/x/mod/semver"
@@ -31,8 +31,9 @@ import (
 type Options struct {
 	Profile    string // --profile; empty means DATABRICKS_CONFIG_PROFILE, then the file's default
 	ConfigFile string // --config-file; empty means DATABRICKS_CONFIG_FILE, then ~/.databrickscfg
-	Timeout    time.Duration
-	Debug      bool
+	// Timeout bounds signing in and then every API call of the workspace.
+	Timeout time.Duration
+	Debug   bool
 	// Warn receives warnings that do not stop the command (one line each).
 	Warn func(string)
 	// File, when set, is the already-read config file at ConfigFile's path.
@@ -41,43 +42,38 @@ type Options struct {
 
 // Workspace is a resolved, authenticated connection.
 type Workspace struct {
-	Profile    string // the profile used, "" when configured by environment variables alone
-	Host       string
+	tokens.Place
 	ConfigFile string
-	Tokens     tokens.API
-	// OwnToken is the PAT this workspace signs in with, when it uses one:
-	// commands must not revoke it by accident.
-	OwnToken tokens.Secret
+	AuthType   string
+	// Tokens is the Token API, each call bounded by --timeout.
+	Tokens tokens.API
+	// Credential is the PAT this workspace signs in with, when it uses
+	// one: commands must not revoke it by accident.
+	Credential tokens.Secret
+	// CredentialFromEnv is set when that PAT is DATABRICKS_TOKEN rather
+	// than the profile's token line.
+	CredentialFromEnv bool
 }
 
-// OwnTokenID is the ID of the token this workspace signs in with, if dbtok
-// delivered it (see package issued); "" when unknown.
-func (w *Workspace) OwnTokenID() string {
-	if w.OwnToken.IsZero() {
-		return ""
+// Signer names what signs in with the workspace's credential: its profile,
+// or DATABRICKS_TOKEN.
+func (w *Workspace) Signer() string {
+	if w.CredentialFromEnv || w.Profile == "" {
+		return tokens.EnvCredential
 	}
-	id, _ := issued.Lookup(w.Host, w.OwnToken.Reveal())
-	return id
+	return w.Profile
 }
 
-// String names the workspace for messages: the profile, then the host.
-func (w *Workspace) String() string {
-	if w.Profile == "" {
-		return w.Host
+// CredentialsHint says where to check a refused credential.
+func (w *Workspace) CredentialsHint() string {
+	switch {
+	case w.CredentialFromEnv:
+		return "check DATABRICKS_TOKEN, which overrides the profile's token"
+	case w.Profile != "":
+		return fmt.Sprintf("check the credentials of profile %s in %s", w.Profile, w.ConfigFile)
 	}
-	return fmt.Sprintf("profile %s (%s)", w.Profile, w.Host)
+	return "check DATABRICKS_TOKEN or your other credentials"
 }
-
-// ConfigError is a problem with the user's configuration (no such profile,
-// unreadable file) as opposed to with the workspace.
-type ConfigError struct{ Msg string }
-
-func (e *ConfigError) Error() string { return e.Msg }
-
-// AuthError means the SDK found no usable credentials for the workspace.
-type AuthError struct{ Msg string }
-
-func (e *AuthError) Error() string { return e.Msg }
 
 // ProfileFromEnv is the profile named by the environment, as the SDK reads it.
 func ProfileFromEnv() string { return os.Getenv("DATABRICKS_CONFIG_PROFILE") }
@@ -113,7 +109,7 @@ func Open(opts Options) (*Workspace, error) {
 		where = fmt.Sprintf("profile %s (%s)", p.Name, p.Host())
 	} else if h := os.Getenv("DATABRICKS_HOST"); h != "" {
 		if err := validateHost(h); err != nil {
-			return nil, &ConfigError{Msg: "DATABRICKS_HOST " + err.Error()}
+			return nil, &failure.ConfigError{Msg: "DATABRICKS_HOST " + err.Error()}
 		}
 		where = h
 	}
@@ -133,7 +129,7 @@ func Open(opts Options) (*Workspace, error) {
 	case r := <-done:
 		return r.ws, r.err
 	case <-timer.C:
-		return nil, &tokens.Error{Kind: tokens.KindTimeout, Message: fmt.Sprintf(
+		return nil, &failure.APIError{Kind: failure.KindTimeout, Waited: opts.Timeout, Message: fmt.Sprintf(
 			"cannot authenticate to %s: no answer within %s; try again, or raise --timeout", where, opts.Timeout)}
 	}
 }
@@ -183,18 +179,19 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 	if err := cfg.Authenticate(&http.Request{Header: http.Header{}}); err != nil {
 		return nil, authError(cfg, path, err)
 	}
-	api, err := tokens.NewSDK(c)
+	api, err := newTokensAPI(c, opts.Timeout)
 	if err != nil {
-		return nil, &ConfigError{Msg: redact.String(err.Error())}
+		return nil, &failure.ConfigError{Msg: redact.String(err.Error())}
 	}
 	ws := &Workspace{
-		Profile:    cfg.Profile,
-		Host:       cfg.Host,
+		Place:      tokens.Place{Profile: cfg.Profile, Host: cfg.Host},
 		ConfigFile: path,
+		AuthType:   cfg.AuthType,
 		Tokens:     api,
 	}
 	if cfg.AuthType == "pat" {
-		ws.OwnToken = tokens.NewSecret(cfg.Token)
+		ws.Credential = tokens.NewSecret(cfg.Token)
+		ws.CredentialFromEnv = os.Getenv("DATABRICKS_TOKEN") != ""
 	}
 	return ws, nil
 }
@@ -219,11 +216,11 @@ func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, erro
 	if err != nil {
 		return nil, resolveError(err)
 	}
-	api, err := tokens.NewSDK(c)
+	api, err := newTokensAPI(c, timeout)
 	if err != nil {
-		return nil, &ConfigError{Msg: redact.String(err.Error())}
+		return nil, &failure.ConfigError{Msg: redact.String(err.Error())}
 	}
-	return &Workspace{Host: cfg.Host, Tokens: api, OwnToken: tokens.NewSecret(token)}, nil
+	return &Workspace{Place: tokens.Place{Host: cfg.Host}, AuthType: "pat", Tokens: api, Credential: tokens.NewSecret(token)}, nil
 }
 
 // sdkSeconds is the SDK's own retry and inactivity limit for a --timeout:
@@ -275,11 +272,11 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	}
 	switch {
 	case errors.Is(err, databrickscfg.ErrNotFound) && profile != "":
-		return none, &ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
 	case errors.Is(err, databrickscfg.ErrNotFound):
-		return none, &AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
+		return none, &failure.AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
 	case err != nil:
-		return none, &ConfigError{Msg: err.Error()}
+		return none, &failure.ConfigError{Msg: err.Error()}
 	}
 	if warn != nil && f.ExposedToOthers() && f.HasSecrets() {
 		warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", path, f.Mode, path))
@@ -290,13 +287,13 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	}
 	p, ok := f.Get(name)
 	if !ok {
-		return none, &ConfigError{Msg: missingProfile(f, path, name, profile != "")}
+		return none, &failure.ConfigError{Msg: missingProfile(f, path, name, profile != "")}
 	}
 	if p.Host() == "" {
-		return none, &ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
 	}
 	if err := validateHost(p.Host()); err != nil {
-		return none, &ConfigError{Msg: fmt.Sprintf("profile %s in %s: host %v", name, path, err)}
+		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s: host %v", name, path, err)}
 	}
 	return p, nil
 }
@@ -324,12 +321,12 @@ func resolveError(err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "resolve: ")
 	msg = strings.TrimPrefix(msg, "validate: ")
-	return &ConfigError{Msg: redact.String(msg)}
+	return &failure.ConfigError{Msg: redact.String(msg)}
 }
 
 func authError(cfg *config.Config, path string, err error) error {
 	if cfg.Host == "" {
-		return &AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
+		return &failure.AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
 	}
 	where := cfg.Host
 	if cfg.Profile != "" {
@@ -337,12 +334,12 @@ func authError(cfg *config.Config, path string, err error) error {
 	}
 	if errors.Is(err, config.ErrCannotConfigureDefault) && !hasCredentials(cfg) {
 		if cfg.Profile != "" {
-			return &AuthError{Msg: fmt.Sprintf("no credentials for %s: add token = <a PAT> (or another auth method) to the profile in %s", where, path)}
+			return &failure.AuthError{Msg: fmt.Sprintf("no credentials for %s: add token = <a PAT> (or another auth method) to the profile in %s", where, path)}
 		}
-		return &AuthError{Msg: fmt.Sprintf("no credentials for %s: set DATABRICKS_TOKEN, or use a profile", where)}
+		return &failure.AuthError{Msg: fmt.Sprintf("no credentials for %s: set DATABRICKS_TOKEN, or use a profile", where)}
 	}
 	if errors.Is(err, config.ErrCannotConfigureDefault) {
-		return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the configured credentials (%s) did not work; check them (--debug shows why)", where, strings.Join(credentialNames(cfg), ", "))}
+		return &failure.AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the configured credentials (%s) did not work; check them (--debug shows why)", where, strings.Join(credentialNames(cfg), ", "))}
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, ". Config:"); i >= 0 {
@@ -350,9 +347,9 @@ func authError(cfg *config.Config, path string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "default auth: ")
 	if errors.Is(err, config.ErrCliNotFound) || strings.Contains(msg, "databricks CLI not found") {
-		return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the profile signs in through the Databricks CLI, which is not installed: install it and run `databricks auth login --host %s`, or give the profile a token", where, cfg.Host)}
+		return &failure.AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: the profile signs in through the Databricks CLI, which is not installed: install it and run `databricks auth login --host %s`, or give the profile a token", where, cfg.Host)}
 	}
-	return &AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: %s (--debug shows more)", where, redact.String(strings.Join(strings.Fields(msg), " ")))}
+	return &failure.AuthError{Msg: fmt.Sprintf("cannot authenticate to %s: %s (--debug shows more)", where, redact.String(strings.Join(strings.Fields(msg), " ")))}
 }
 
 // hasCredentials reports whether any credential is configured at all.
@@ -422,4 +419,10 @@ func hostMetadata(cfg *config.Config) config.HostMetadataResolver {
 		}
 		return m, err
 	}
+}
+
+// Fail describes a failed call: "cannot <action> in <workspace>: <cause>;
+// <what to do>", keeping err's kind and exit code.
+func (w *Workspace) Fail(action string, err error) error {
+	return failure.Wrapf(err, "cannot %s in %s: %s", action, w, failure.Cause(err, w.CredentialsHint()))
 }

@@ -4,6 +4,7 @@ package completion
 import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/spf13/cobra"
 )
 
@@ -12,8 +13,9 @@ var Shells = []string{"bash", "zsh", "fish", "powershell"}
 
 func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "completion SHELL",
-		Short: "Print the shell completion script",
+		Use:         "completion SHELL",
+		Annotations: map[string]string{cmdutil.NoConfigAnnotation: "true"},
+		Short:       "Print the shell completion script",
 		Long: heredoc.Doc(`
 			Print a completion script for bash, zsh, fish or PowerShell.
 
@@ -39,7 +41,7 @@ func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 		ValidArgs: Shells,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return cmdutil.FlagErrorf("name one shell: bash, zsh, fish or powershell")
+				return failure.Usagef("name one shell: bash, zsh, fish or powershell")
 			}
 			return nil
 		},

@@ -3,7 +3,7 @@ package completion
 import (
 	"io"
 
-	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/spf13/cobra"
 )
 
@@ -20,7 +20,7 @@ func Generate(root *cobra.Command, shell string, w io.Writer) error {
 	case "powershell":
 		return root.GenPowerShellCompletionWithDesc(w)
 	}
-	return cmdutil.FlagErrorf("unsupported shell %q: use bash, zsh, fish or powershell", shell)
+	return failure.Usagef("unsupported shell %q: use bash, zsh, fish or powershell", shell)
 }
 
 // FileName is where the script for shell is committed under completions/,

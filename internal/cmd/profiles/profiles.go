@@ -10,8 +10,10 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
@@ -21,10 +23,13 @@ type Options struct {
 
 	Check    bool
 	Parallel int
+	// Warn reports a problem with the config file that does not stop the
+	// command.
+	Warn func(string)
 }
 
 func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{Deps: f.Deps()}
+	opts := &Options{Deps: f.Deps(), Warn: f.Warn}
 	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the workspace profiles in your config file",
@@ -46,7 +51,7 @@ func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Parallel < 1 {
-				return cmdutil.FlagErrorf("--parallel must be at least 1")
+				return failure.Usagef("--parallel must be at least 1")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -55,7 +60,7 @@ func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "sign in to every profile's workspace and report whether it works")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", fanout.DefaultParallel, "with --check, try `N` workspaces at once")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", tokenflags.DefaultParallel, "with --check, at most `N` requests at once")
 	return cmd
 }
 
@@ -73,38 +78,40 @@ type profileJSON struct {
 }
 
 func profilesRun(ctx context.Context, opts *Options) error {
-	run, err := opts.Prepare()
+	printer, err := opts.Printer()
 	if err != nil {
 		return err
 	}
-	format, printer, timeout := run.Format, run.Printer, run.Timeout
 	file, err := opts.ConfigFile()
 	if err != nil {
 		if errors.Is(err, databrickscfg.ErrNotFound) {
-			return &workspace.ConfigError{Msg: fmt.Sprintf("%s; create it with a [DEFAULT] profile (host and token)", err)}
+			return failure.Configf("%s; create it with a [DEFAULT] profile (host and token)", err)
 		}
-		return &workspace.ConfigError{Msg: err.Error()}
+		return &failure.ConfigError{Msg: err.Error()}
+	}
+	if file.ExposedToOthers() && file.HasSecrets() {
+		opts.Warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", file.Path, file.Mode, file.Path))
 	}
 	def := workspace.ProfileFromEnv()
 	if def == "" {
 		def = file.DefaultProfile()
+	} else if _, ok := file.Get(def); !ok {
+		opts.Warn(fmt.Sprintf("DATABRICKS_CONFIG_PROFILE names profile %q, which %s does not have: commands without --profile will fail", def, file.Path))
 	}
 	rows := make([]profileJSON, len(file.Profiles))
 	for i, p := range file.Profiles {
 		rows[i] = profileJSON{Name: p.Name, Host: p.Host(), AuthType: p.AuthType(), Default: p.Name == def}
 	}
 
-	var failure error
+	var failed error
 	if opts.Check {
 		results := fanout.Run(ctx, file.Names(), opts.Parallel, func(ctx context.Context, name string) (struct{}, error) {
-			ws, err := opts.WorkspaceFor(name)
+			ws, err := opts.Workspace(name)
 			if err != nil {
 				return struct{}{}, err
 			}
-			ctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
 			if _, err := ws.Tokens.List(ctx); err != nil {
-				return struct{}{}, cmdutil.APIError("list tokens", ws, err, timeout)
+				return struct{}{}, ws.Fail("list tokens", err)
 			}
 			return struct{}{}, nil
 		})
@@ -112,54 +119,47 @@ func profilesRun(ctx context.Context, opts *Options) error {
 			rows[i].Check = &checkJSON{OK: r.Err == nil}
 			if r.Err != nil {
 				rows[i].Check.Error = r.Err.Error()
-				if failure == nil {
-					failure = r.Err
+				if failed == nil {
+					failed = r.Err
 				}
 			}
 		}
 	}
-
-	if format == output.JSON {
-		if err := printer.Write(opts.IO.Out, rows); err != nil {
-			return err
-		}
-	} else if err := renderTable(opts, rows); err != nil {
+	if err := printer.Print(ctx, result{rows: rows, check: opts.Check}); err != nil {
 		return err
 	}
-	if failure != nil {
-		return &cmdutil.SilentError{Code: cmdutil.ExitCode(failure)}
-	}
-	return nil
+	return failure.AsReported(failed)
 }
 
-func renderTable(opts *Options, rows []profileJSON) error {
-	if len(rows) == 0 {
-		fmt.Fprintln(opts.IO.ErrOut, "No profiles in the config file.")
-		return nil
+// result is the profiles: a JSON array, a table for people.
+type result struct {
+	rows  []profileJSON
+	check bool
+}
+
+func (r result) JSONValue() any { return r.rows }
+
+func (r result) Table() output.Table {
+	cols := []output.Column{{Header: "NAME"}, {Header: "HOST", Flex: true}, {Header: "AUTH"}, {Header: "DEFAULT"}}
+	if r.check {
+		cols = append(cols, output.Column{Header: "CHECK", Flex: true})
 	}
-	cs := opts.IO.ColorScheme()
-	header := []string{"NAME", "HOST", "AUTH", "DEFAULT"}
-	if opts.Check {
-		header = append(header, "CHECK")
-	}
-	tp := output.NewTable(opts.IO.Out, opts.IO.TerminalWidth(), header...)
-	tp.Truncate = len(header) - 1
-	for _, r := range rows {
+	t := output.Table{Columns: cols, Empty: "No profiles in the config file."}
+	for _, p := range r.rows {
 		def := ""
-		if r.Default {
+		if p.Default {
 			def = "*"
 		}
-		cells := []string{r.Name, r.Host, r.AuthType, def}
-		var paint func(string) string
-		if r.Check != nil {
-			if r.Check.OK {
-				cells = append(cells, "ok")
+		row := output.Row{Cells: []output.Cell{output.Text(p.Name), output.Text(p.Host), output.Text(p.AuthType), output.Text(def)}}
+		if p.Check != nil {
+			if p.Check.OK {
+				row.Cells = append(row.Cells, output.Text("ok").Styled(output.Good))
 			} else {
-				cells = append(cells, "failed: "+r.Check.Error)
-				paint = cs.Red
+				row.Cells = append(row.Cells, output.Text("failed: "+p.Check.Error))
+				row.Style = output.Bad
 			}
 		}
-		tp.AddRow(paint, cells...)
+		t.Rows = append(t.Rows, row)
 	}
-	return tp.Render()
+	return t
 }

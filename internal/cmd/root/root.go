@@ -5,12 +5,11 @@ package root
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,10 +20,10 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token"
 	"github.com/dbtok/dbtok/internal/cmd/version"
 	"github.com/dbtok/dbtok/internal/cmdutil"
-	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/sdklog"
-	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -40,57 +39,61 @@ func Main() int {
 	// A closed stdout must come back as an error, not kill the process:
 	// create has to know that a token it printed was never received.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, stopped := interruptible(ios)
 	sdklog.Install(ios.ErrOut, false)
 
 	f := NewFactory(ios)
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(os.Args[1:])
 	err := cmd.ExecuteContext(ctx)
-	return reportError(ios, cmd, err)
+	code := reportError(ios, cmd, err)
+	if sig := stopped(); sig != nil && code != failure.OK {
+		code = signalCode(sig)
+	}
+	return code
+}
+
+// interruptible returns a context that the first SIGINT or SIGTERM
+// cancels: every wait ends, and clean-up (revoking a token that was never
+// delivered) still runs on a context of its own, bounded to well under a
+// second. A second signal exits at once, and so does a command that has
+// not stopped two seconds after the first.
+func interruptible(ios *iostreams.IOStreams) (context.Context, func() os.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	go func() {
+		first := <-sigs
+		got.Store(first)
+		cancel()
+		select {
+		case second := <-sigs:
+			os.Exit(signalCode(second))
+		case <-time.After(2 * time.Second):
+			ios.Errorf("interrupted")
+			os.Exit(signalCode(first))
+		}
+	}()
+	return ctx, func() os.Signal {
+		if s, ok := got.Load().(os.Signal); ok {
+			return s
+		}
+		return nil
+	}
+}
+
+// signalCode is the exit code shells report for a signal: 128 + its number.
+func signalCode(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return failure.Terminated
+	}
+	return failure.Canceled
 }
 
 // NewFactory builds the dependencies commands share.
 func NewFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
-	g := &cmdutil.GlobalOptions{}
-	f := &cmdutil.Factory{IOStreams: ios, Globals: g, Now: time.Now}
-	var warned sync.Map
-	warn := func(msg string) {
-		// Several profiles in one file would repeat the same warning.
-		if _, dup := warned.LoadOrStore(msg, true); dup || f.Quiet {
-			return
-		}
-		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("Warning:"), msg)
-	}
-	f.WorkspaceFor = func(profile string) (*workspace.Workspace, error) {
-		timeout, err := f.Timeout()
-		if err != nil {
-			return nil, err
-		}
-		file, err := f.ConfigFile()
-		if err != nil && !errors.Is(err, databrickscfg.ErrNotFound) {
-			file = nil // let workspace.Open report it in context
-		}
-		return workspace.Open(workspace.Options{
-			Profile:    profile,
-			ConfigFile: g.ConfigFile,
-			File:       file,
-			Timeout:    timeout,
-			Debug:      g.Debug,
-			Warn:       warn,
-		})
-	}
-	var (
-		once sync.Once
-		ws   *workspace.Workspace
-		err  error
-	)
-	f.Workspace = func() (*workspace.Workspace, error) {
-		once.Do(func() { ws, err = f.WorkspaceFor(g.Profile) })
-		return ws, err
-	}
-	return f
+	return &cmdutil.Factory{IOStreams: ios, Globals: &cmdutil.GlobalOptions{}, Now: time.Now}
 }
 
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
@@ -112,7 +115,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 			Exit codes: 0 ok, 1 API or other error, 2 usage or configuration
 			error, 3 authentication or permission, 4 not found, 5 a token
-			matched list --fail-if-any, 130 interrupted.
+			matched list --fail-if-any, 130 interrupted (Ctrl-C), 143 terminated.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok create --lifetime 100d --comment ci
@@ -125,6 +128,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Args:          cmdutil.NoSubcommand,
 		RunE:          cmdutil.ShowHelp,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			f.DefaultOutput = cmd.Annotations[cmdutil.DefaultOutputAnnotation]
+			f.NoConfig = cmd.Annotations[cmdutil.NoConfigAnnotation] != ""
 			if g.NoColor {
 				f.IOStreams.SetColorEnabled(false)
 			}
@@ -134,7 +139,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.SetVersionTemplate(version.Format())
+	cmd.SetVersionTemplate(version.Format() + "\n")
 	// Command groups run only to print help or reject a stray word: their
 	// usage is "dbtok token [command]", not also "dbtok token [flags]".
 	cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(),
@@ -146,14 +151,19 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.FlagErrorf("%v; see `%s --help`", err, c.CommandPath())
+		var usage *failure.UsageError
+		if errors.As(err, &usage) {
+			// A flag type that explains itself (an enum's choices).
+			return usage
+		}
+		return failure.Usagef("%v; see `%s --help`", err, c.CommandPath())
 	})
 
 	pf := cmd.PersistentFlags()
 	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then the file's default_profile, then DEFAULT)")
 	pf.StringVar(&g.ConfigFile, "config-file", "", "the Databricks config `FILE` (default: $DATABRICKS_CONFIG_FILE, then ~/.databrickscfg)")
-	pf.StringVarP(&g.Output, "output", "o", "", "output `FORMAT`: table or json (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
-	pf.DurationVar(&g.Timeout, "timeout", cmdutil.DefaultTimeout, "give up on the workspace after this `DURATION`; also $DBTOK_TIMEOUT or the config file")
+	pf.StringP("output", "o", "", "output `FORMAT`: "+strings.Join(output.Formats(), ", ")+" (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
+	pf.String("timeout", cmdutil.DefaultTimeout.String(), "give up waiting on a workspace after this `DURATION`, per request; also $DBTOK_TIMEOUT or the config file")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
 	pf.StringVarP(&g.JQ, "jq", "q", "", "filter JSON output with a jq `EXPRESSION` (implies -o json)")
@@ -176,32 +186,31 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f))
-	cmd.AddCommand(version.NewCmdVersion(f))
+	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	return cmd
 }
 
 // reportError prints err as one line and returns the exit code.
 func reportError(ios *iostreams.IOStreams, root *cobra.Command, err error) int {
 	if err == nil {
-		return cmdutil.ExitOK
+		return failure.OK
 	}
-	var silent *cmdutil.SilentError
-	if errors.As(err, &silent) {
-		return silent.Code
+	if failure.IsReported(err) {
+		return failure.Code(err)
 	}
 	if errors.Is(err, syscall.EPIPE) {
 		// The reader went away (`dbtok list | head`): nothing to report.
-		return cmdutil.ExitError
+		return failure.Error
 	}
 	msg := err.Error()
-	var flagErr *cmdutil.FlagError
-	if strings.HasPrefix(msg, "unknown command") && !errors.As(err, &flagErr) {
+	var usage *failure.UsageError
+	if strings.HasPrefix(msg, "unknown command") && !errors.As(err, &usage) {
 		// cobra's own message spans lines and suggests on the next one.
-		err = &cmdutil.FlagError{Err: err}
+		err = &failure.UsageError{Err: err}
 		msg = unknownCommand(root, msg)
 	}
-	cmdutil.PrintError(ios.ErrOut, errors.New(msg))
-	return cmdutil.ExitCode(err)
+	ios.Errorf("%s", msg)
+	return failure.Code(err)
 }
 
 func unknownCommand(root *cobra.Command, msg string) string {

@@ -2,8 +2,8 @@
 package version
 
 import (
+	"context"
 	"fmt"
-	"io"
 
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/cmdutil"
@@ -11,42 +11,54 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
+type Options struct {
+	Printer func() (*output.Printer, error)
+}
+
+func NewCmdVersion(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Printer: f.Printer}
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Show dbtok's version",
 		Long:    "Show the version, commit and build date of this dbtok binary.",
-		Example: cmdutil.Examples("$ dbtok version\n$ dbtok version -o json | jq -r .version"),
+		Example: cmdutil.Examples("$ dbtok version\n$ dbtok version -o json --jq .version"),
 		Args:    cmdutil.NoArgs,
+		// Text unless -o says otherwise, even piped; and no config file is
+		// read, so a broken one cannot stop `dbtok version`.
+		Annotations: map[string]string{cmdutil.DefaultOutputAnnotation: "table", cmdutil.NoConfigAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The same checks as every command; but only an explicit -o json
-			// (or DBTOK_OUTPUT, or --jq/--template) switches format: a piped
-			// `dbtok version` should still read as text.
-			if _, err := f.OutputFormat(); err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			s, err := f.Settings()
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			explicit, _ := output.ParseFormat(s.String("output"))
-			if explicit == output.JSON || f.Globals.JQ != "" || f.Globals.Template != "" {
-				printer, err := f.JSONPrinter()
-				if err != nil {
-					return err
-				}
-				return printer.Write(f.IOStreams.Out, versionJSON{Version: build.Version, Commit: build.Commit, Date: build.Date})
-			}
-			_, err = io.WriteString(f.IOStreams.Out, Format())
-			return err
+			return versionRun(cmd.Context(), opts)
 		},
 	}
 }
 
-type versionJSON struct {
+func versionRun(ctx context.Context, opts *Options) error {
+	printer, err := opts.Printer()
+	if err != nil {
+		return err
+	}
+	return printer.Print(ctx, result{Version: build.Version, Commit: build.Commit, Date: build.Date})
+}
+
+// result is {"version", "commit", "date"}; people read one line.
+type result struct {
 	Version string `json:"version"`
 	Commit  string `json:"commit"`
 	Date    string `json:"date"`
+}
+
+func (r result) Summary() []output.Field {
+	return []output.Field{{Cells: []output.Cell{output.Text(Format())}}}
+}
+
+func (r result) Table() output.Table {
+	return output.Table{
+		Columns: []output.Column{{Header: "VERSION"}, {Header: "COMMIT"}, {Header: "DATE"}},
+		Rows:    []output.Row{{Cells: []output.Cell{output.Text(r.Version), output.Text(r.Commit), output.Text(r.Date)}}},
+	}
 }
 
 // Format is the one-line version text, also used for --version.
@@ -58,7 +70,7 @@ func Format() string {
 	case build.Commit != "":
 		s += fmt.Sprintf(" (commit %s)", short(build.Commit))
 	}
-	return s + "\n"
+	return s
 }
 
 func short(commit string) string {

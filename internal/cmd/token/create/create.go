@@ -3,26 +3,19 @@
 package create
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
-	"github.com/dbtok/dbtok/internal/databrickscfg"
-	"github.com/dbtok/dbtok/internal/issued"
-	"github.com/dbtok/dbtok/internal/lifetime"
+	"github.com/dbtok/dbtok/internal/delivery"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/redact"
-	"github.com/dbtok/dbtok/internal/secretfile"
+	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/tokenview"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
@@ -30,10 +23,9 @@ import (
 type Options struct {
 	cmdutil.Deps
 
-	Lifetime        string
-	LifetimeSeconds int64 // parsed from Lifetime; 0 = workspace default
+	LifetimeSeconds int64 // 0: the workspace's default
 	Comment         string
-	Out             string
+	Out             string // "" means stdout
 	Force           bool
 	// ServicePrincipal, when set, is the application ID of a service
 	// principal to create an on-behalf-of token for.
@@ -42,6 +34,8 @@ type Options struct {
 
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
+	var life tokenflags.Lifetime
+	var out tokenflags.Out
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a personal access token",
@@ -49,15 +43,18 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			Create a personal access token in the selected workspace.
 
 			The token's value is shown once: it goes to stdout, or with --out to
-			a file created with mode 0600, and nowhere else. Without --lifetime
-			the workspace's default lifetime applies.
+			a file created with mode 0600, and nowhere else. If the output (a
+			--jq or --template that leaves the value out, say) or the file
+			cannot take it, the new token is revoked again: no live token is
+			left that you never received. Without --lifetime the workspace's
+			default lifetime applies.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			# a token for CI that expires in 100 days
 			$ dbtok create --lifetime 100d --comment ci
 
 			# just the value, for a script
-			$ dbtok create --lifetime 2w --comment deploy -o json | jq -r .token_value
+			$ dbtok create --lifetime 2w --comment deploy --jq .token_value
 
 			# straight into a file, never on screen
 			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
@@ -67,26 +64,18 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("lifetime") {
-				secs, err := lifetime.Parse(opts.Lifetime)
-				if err != nil {
-					return &cmdutil.FlagError{Err: err}
-				}
-				opts.LifetimeSeconds = secs
-			}
-			if err := ValidateComment(opts.Comment); err != nil {
+			var err error
+			if opts.LifetimeSeconds, err = life.Parse(cmd); err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("out") {
-				if strings.TrimSpace(opts.Out) == "" {
-					// An unset variable in `--out "$FILE"` must not send
-					// the token to stdout, into a CI log.
-					return cmdutil.FlagErrorf("--out needs a file name")
-				}
-				opts.Out = databrickscfg.ExpandHome(opts.Out)
+			if err := tokens.ValidateComment(opts.Comment); err != nil {
+				return failure.Usagef("--comment %v", err)
 			}
-			if opts.Force && opts.Out == "" {
-				return cmdutil.FlagErrorf("--force only applies with --out")
+			if opts.Out, opts.Force, err = out.Parse(cmd); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("for-service-principal") && opts.ServicePrincipal == "" {
+				return failure.Usagef("--for-service-principal needs an application ID")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -94,165 +83,154 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			return createRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Lifetime, "lifetime", "", "token lifetime `DURATION`, e.g. 100d, 2w, 36h or 1w2d (default: the workspace's default)")
+	life.Register(cmd, "token lifetime `DURATION`, e.g. 100d, 2w, 36h or 1w2d (default: the workspace's default)")
 	cmd.Flags().StringVar(&opts.Comment, "comment", "", "a `TEXT` stored with the token to tell it apart in dbtok list")
-	cmd.Flags().StringVar(&opts.Out, "out", "", "write the token value to `FILE` (mode 0600) instead of stdout")
-	cmd.Flags().BoolVar(&opts.Force, "force", false, "with --out, replace FILE if it exists")
+	out.Register(cmd, "the token value")
 	cmd.Flags().StringVar(&opts.ServicePrincipal, "for-service-principal", "", "create an on-behalf-of token for the service principal with this `APPLICATION_ID` (workspace admins)")
-	_ = cmd.RegisterFlagCompletionFunc("lifetime", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"1d", "7d", "30d", "90d", "100d", "180d", "365d"}, cobra.ShellCompDirectiveNoFileComp
-	})
 	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
 	return cmd
 }
 
 func createRun(ctx context.Context, opts *Options) error {
-	run, err := opts.Prepare()
+	printer, err := opts.Printer()
 	if err != nil {
 		return err
 	}
-	format, timeout := run.Format, run.Timeout
-
-	if opts.Out == "" && opts.IO.IsStdoutDiscarded() {
-		return cmdutil.FlagErrorf("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or redirect stdout to a file")
-	}
-
-	// Reserve the output file before the token exists: a token must never
-	// be created that cannot be delivered.
-	var pending *secretfile.Pending
+	var dests []delivery.Destination
+	var file *delivery.File
 	if opts.Out != "" {
-		abs, err := filepath.Abs(opts.Out)
-		if err != nil {
-			return cmdutil.FlagErrorf("--out %s: %v", opts.Out, err)
+		// Reserve the output file before the token exists: a token must
+		// never be created that cannot be delivered.
+		if file, err = delivery.PrepareFile(opts.Out, opts.Force, "the token"); err != nil {
+			return err
 		}
-		pending, err = secretfile.Prepare(abs, opts.Force)
-		if err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-		defer pending.Abort()
+		defer file.Close()
+		dests = append(dests, file)
+	} else if opts.IO.IsStdoutDiscarded() {
+		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or redirect stdout to a file")
 	}
 
-	ws, err := opts.Workspace()
+	ws, err := opts.Workspace("")
 	if err != nil {
 		return err
 	}
-	callCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	scope := tokens.Scope{AllUsers: opts.ServicePrincipal != ""}
 	started := opts.Now()
-	var created *tokens.Created
-	if opts.ServicePrincipal != "" {
-		created, err = ws.Tokens.CreateOnBehalfOf(callCtx, tokens.OnBehalfOfRequest{
-			ApplicationID: opts.ServicePrincipal, Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds,
-		})
-	} else {
-		created, err = ws.Tokens.Create(callCtx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
-	}
+	created, err := mint(ctx, ws, opts)
 	if err != nil {
-		if opts.ServicePrincipal != "" && tokens.KindOf(err) == tokens.KindPermission {
-			return cmdutil.WrapAPIError(fmt.Sprintf("cannot create a token for service principal %s in %s: workspace admin rights are needed (HTTP 403)", opts.ServicePrincipal, ws), err)
-		}
-		return createFailed(ws, err, timeout, opts.Comment, started, opts.ServicePrincipal != "")
+		return createFailed(ctx, ws, scope, err, opts, started)
 	}
 	value := created.Value.Reveal()
+	// stderr must never show it, whatever goes wrong from here.
 	redact.Add(value)
 
-	var out bytes.Buffer
-	if pending != nil {
-		if err := pending.Commit([]byte(value + "\n")); err != nil {
-			return undo(ws, created.Token, timeout, fmt.Errorf("cannot write the token to %s: %w", pending.Path(), err))
-		}
-		err = render(&out, opts, run, created, pending.Path())
+	if err := delivery.All(ctx, dests, created.Value); err != nil {
+		return undo(ctx, ws, scope, created.Token, err)
+	}
+	res := result{TokenInfo: tokenview.ToJSON(created.Token), token: created.Token}
+	if file != nil {
+		res.OutFile = file.Path()
 	} else {
-		err = render(&out, opts, run, created, "")
+		res.TokenValue = &value
+	}
+	rendered, err := printer.Render(ctx, res, value)
+	if err != nil && file == nil {
+		return undo(ctx, ws, scope, created.Token, err)
+	}
+	if err == nil && file == nil && !rendered.Contains(value) {
+		// --jq '.tokenvalue' (a typo) would print null and exit 0 with a
+		// live token nobody received.
+		return undo(ctx, ws, scope, created.Token, failure.Usagef("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
+	}
+	if err == nil {
+		err = printer.Write(rendered)
 	}
 	if err != nil {
-		return undo(ws, created.Token, timeout, err)
-	}
-	if _, err := opts.IO.Out.Write(out.Bytes()); err != nil {
+		if file != nil {
+			// The value is safe in the file; only the summary was lost.
+			return fmt.Errorf("token %s was written to %s, but stdout failed: %v", created.Token.ID, file.Path(), err)
+		}
 		// %v, not %w: a broken pipe here is not the quiet `| head` case
 		// the root command ignores; it must be reported.
-		if pending != nil {
-			// The value is safe in the file; only the summary was lost.
-			return fmt.Errorf("token %s was written to %s, but stdout failed: %v", created.Token.ID, pending.Path(), err)
-		}
-		return undo(ws, created.Token, timeout, fmt.Errorf("cannot print the token: %v", err))
+		return undo(ctx, ws, scope, created.Token, fmt.Errorf("cannot print the token: %v", err))
 	}
-	// Remember the token by digest, so that `rotate --update-profile` can
-	// recognise it once it sits in a profile.
-	if err := issued.Record(ws.Host, value, created.Token.ID); err != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "Warning: could not remember the new token for later rotations: %v\n", err)
+	// Remember the token by digest, so that rotate and revoke recognise it
+	// once it sits in a profile.
+	if err := opts.Record().Record(ws.Host, value, created.Token.ID); err != nil {
+		opts.IO.Warnf("could not remember the new token for later rotations: %v", err)
 	}
-	if format == output.Table && opts.IO.IsStdoutTTY() && pending == nil {
-		shared.CopyNowWarning(opts.IO)
-	}
+	opts.Credentials(nil, ws).LearnCreated(ws.Key(), created)
 	return nil
 }
 
+func mint(ctx context.Context, ws *workspace.Workspace, opts *Options) (*tokens.Created, error) {
+	if opts.ServicePrincipal != "" {
+		return ws.Tokens.CreateOnBehalfOf(ctx, tokens.OnBehalfOfRequest{
+			ApplicationID: opts.ServicePrincipal, Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds,
+		})
+	}
+	return ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
+}
+
 // createFailed explains a failed create. When the request reached the
-// server and no clear rejection came back, the token may exist: say so and
-// say how to find it, rather than let it live on unnoticed.
-func createFailed(ws *workspace.Workspace, err error, timeout time.Duration, comment string, started time.Time, forSP bool) error {
-	wrapped := cmdutil.APIError("create a token", ws, err, timeout)
-	var te *tokens.Error
-	if errors.As(err, &te) && te.MaybeApplied {
-		return fmt.Errorf("%w; %s", wrapped, shared.MaybeCreated(ws, comment, started, nil, timeout, forSP))
+// server and no clear refusal came back, the token may exist: say so and
+// how to find it, rather than let it live on unnoticed.
+func createFailed(ctx context.Context, ws *workspace.Workspace, scope tokens.Scope, err error, opts *Options, started time.Time) error {
+	if opts.ServicePrincipal != "" && failure.KindOf(err) == failure.KindPermission {
+		return failure.Wrapf(err, "cannot create a token for service principal %s in %s: workspace admin rights are needed (HTTP 403)", opts.ServicePrincipal, ws)
+	}
+	wrapped := ws.Fail("create a token", err)
+	if failure.MaybeApplied(err) {
+		return failure.Wrapf(err, "%s; %s", wrapped, tokens.ExplainMaybeCreated(ctx, err, ws.Place, scope, ws.Tokens, opts.Comment, started, nil))
 	}
 	return wrapped
 }
 
 // undo revokes a token that was created but could not be delivered, so
 // that no live token is left that the user never received.
-func undo(ws *workspace.Workspace, t tokens.Token, timeout time.Duration, cause error) error {
-	// A fresh context: the command's own may be the reason we are here.
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+func undo(ctx context.Context, ws *workspace.Workspace, scope tokens.Scope, t tokens.Token, cause error) error {
+	ctx, cancel := tokens.CleanupContext(ctx, cause)
 	defer cancel()
-	revoke, cmd := ws.Tokens.Revoke, "dbtok revoke"
-	if t.Owner != nil {
-		// An on-behalf-of token belongs to the service principal: only the
-		// Token Management API can revoke it.
-		revoke, cmd = ws.Tokens.RevokeAny, "dbtok revoke --all-users"
+	if err := scope.Revoke(ctx, ws.Tokens, t.ID); err != nil {
+		return failure.Wrapf(cause, "%v; revoking the undelivered token %s also failed (%s): revoke it with `%s %s%s`",
+			cause, t.ID, failure.Cause(err, ws.CredentialsHint()), scope.RevokeCommand(), t.ID, ws.ProfileFlag())
 	}
-	if err := revoke(ctx, t.ID); err != nil {
-		return fmt.Errorf("%w; revoking the undelivered token %s also failed (%s): revoke it with `%s %s%s`",
-			cause, t.ID, cmdutil.Cause(ws, err, timeout), cmd, t.ID, shared.ProfileFlag(ws))
-	}
-	return fmt.Errorf("%w; the new token %s was revoked, so nothing was left behind", cause, t.ID)
+	return failure.Wrapf(cause, "%v; the new token %s was revoked, so nothing was left behind", cause, t.ID)
 }
 
-type createdJSON struct {
-	TokenValue *string          `json:"token_value,omitempty"`
-	TokenInfo  shared.TokenJSON `json:"token_info"`
-	OutFile    string           `json:"out_file,omitempty"`
+// result is what create prints: {"token_value", "token_info"}, with
+// "out_file" instead of the value when it went to a file.
+type result struct {
+	TokenValue *string        `json:"token_value,omitempty"`
+	TokenInfo  tokenview.JSON `json:"token_info"`
+	OutFile    string         `json:"out_file,omitempty"`
+	token      tokens.Token
 }
 
-func render(w *bytes.Buffer, opts *Options, run cmdutil.RunSettings, c *tokens.Created, outFile string) error {
-	if run.Format == output.JSON {
-		j := createdJSON{TokenInfo: shared.ToJSON(c.Token), OutFile: outFile}
-		if outFile == "" {
-			v := c.Value.Reveal()
-			j.TokenValue = &v
-		}
-		return run.Printer.Write(w, j)
+func (r result) Summary() []output.Field {
+	f := tokenview.Summary(r.token)
+	if r.OutFile != "" {
+		return append(f, output.F("Saved to:", output.Text(r.OutFile+" (mode 0600)")))
 	}
-	shared.WriteTokenInfo(w, c.Token, opts.Now(), opts.IO.IsStdoutTTY())
-	if outFile != "" {
-		fmt.Fprintf(w, "%-10s %s (mode 0600)\n", "Saved to:", outFile)
+	return append(f, output.F("Token:", output.Text(*r.TokenValue)))
+}
+
+func (r result) Table() output.Table {
+	last, cell := "TOKEN", ""
+	if r.OutFile != "" {
+		last, cell = "OUT FILE", r.OutFile
 	} else {
-		fmt.Fprintf(w, "%-10s %s\n", "Token:", c.Value.Reveal())
+		cell = *r.TokenValue
 	}
-	return nil
+	cols := tokenview.Columns{}
+	row := cols.Row(tokens.Place{}, r.token, nil, r.token.Created())
+	row.Cells = append(row.Cells, output.Text(cell))
+	return output.Table{Columns: append(cols.Header(), output.Column{Header: last}), Rows: []output.Row{row}}
 }
 
-// ValidateComment rejects comments that would not survive as one line in a
-// table or a shell loop: comments are how people find their tokens again.
-func ValidateComment(c string) error {
-	for _, r := range c {
-		if unicode.IsControl(r) {
-			return cmdutil.FlagErrorf("--comment contains a control character (%q): use a single line of text", r)
-		}
-	}
-	if !utf8.ValidString(c) {
-		return cmdutil.FlagErrorf("--comment is not valid UTF-8")
+func (r result) Notes(c *output.Context) []string {
+	if r.TokenValue != nil && c.TTY {
+		return []string{"! Copy the token now: it cannot be shown again."}
 	}
 	return nil
 }

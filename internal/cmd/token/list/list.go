@@ -5,16 +5,16 @@ package list
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/tokenview"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
@@ -22,18 +22,19 @@ import (
 type Options struct {
 	cmdutil.Deps
 
-	Filter    shared.Filter
+	Filter    tokens.Filter
 	Sort      string
 	FailIfAny bool
-	AllUsers  bool
-	CreatedBy string
-	Selection shared.ProfileSelection
+	Scope     tokens.Scope
 	// Profiles is the resolved selection; nil means the one workspace.
 	Profiles []string
+	Parallel int
 }
 
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
+	var filter tokenflags.Filter
+	var sel tokenflags.Profiles
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -65,24 +66,21 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Filter.Parse(); err != nil {
+			var err error
+			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
-			if err := shared.ValidateSort(opts.Sort); err != nil {
+			if opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers {
+				return failure.Usagef("--created-by needs --all-users")
+			}
+			if err := sel.Validate(f.Globals.Profile); err != nil {
 				return err
 			}
-			if opts.CreatedBy != "" && !opts.AllUsers {
-				return cmdutil.FlagErrorf("--created-by needs --all-users")
-			}
-			if err := opts.Selection.Validate(f); err != nil {
-				return err
-			}
-			if opts.Selection.Active() {
-				names, err := f.SelectProfiles(opts.Selection.All, opts.Selection.Patterns)
-				if err != nil {
+			opts.Parallel = sel.Parallel
+			if sel.Active() {
+				if opts.Profiles, err = f.SelectProfiles(sel); err != nil {
 					return err
 				}
-				opts.Profiles = names
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -90,14 +88,12 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	opts.Filter.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&opts.Sort, "sort", "expiry", "order by `KEY`: expiry, created or comment")
+	filter.Register(cmd)
+	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY`")
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
-	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
-	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
-	cmd.Flags().IntVar(&opts.Selection.Parallel, "parallel", fanout.DefaultParallel, "with several profiles, query `N` workspaces at once")
-	opts.Selection.AddFlags(cmd, f)
-	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(shared.SortKeys, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
+	sel.Register(cmd, f.CompleteProfiles)
 	return cmd
 }
 
@@ -108,33 +104,28 @@ type listing struct {
 }
 
 func listRun(ctx context.Context, opts *Options) error {
-	run, err := opts.Prepare()
+	printer, err := opts.Printer()
 	if err != nil {
 		return err
 	}
-	format, printer, timeout := run.Format, run.Printer, run.Timeout
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
 	multi := opts.Profiles != nil
 	var listings []listing
-	var failure error
+	var failed error
 	if !multi {
-		l, err := fetch(ctx, opts, opts.Workspace, timeout)
+		l, err := fetch(ctx, opts, "")
 		if err != nil {
 			return err
 		}
 		listings = []listing{l}
 	} else {
-		results := fanout.Run(ctx, opts.Profiles, opts.Selection.Parallel, func(ctx context.Context, profile string) (listing, error) {
-			return fetch(ctx, opts, func() (*workspace.Workspace, error) { return opts.WorkspaceFor(profile) }, timeout)
-		})
-		for _, r := range results {
+		for _, r := range fanout.Run(ctx, opts.Profiles, opts.Parallel, func(ctx context.Context, p string) (listing, error) {
+			return fetch(ctx, opts, p)
+		}) {
 			if r.Err != nil {
 				// One unreachable workspace must not hide the others.
-				cmdutil.PrintError(opts.IO.ErrOut, r.Err)
-				if failure == nil {
-					failure = r.Err
+				opts.IO.Errorf("%v", r.Err)
+				if failed == nil {
+					failed = r.Err
 				}
 				continue
 			}
@@ -143,129 +134,112 @@ func listRun(ctx context.Context, opts *Options) error {
 	}
 
 	now := opts.Now()
-	var rows []row
+	res := result{multi: multi, now: now, cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
 	// Two profiles for the same user on the same workspace (DEFAULT and a
 	// named one, say) list the same tokens: show each once, under the
 	// first profile.
 	seen := map[string]string{}
 	for _, l := range listings {
 		matched := opts.Filter.Apply(l.tokens, now)
-		shared.Sort(matched, opts.Sort)
-		var same string
+		tokens.Sort(matched, opts.Sort)
+		same := ""
 		for _, t := range matched {
-			key := strings.ToLower(l.ws.Host) + "\x00" + t.ID
+			key := l.ws.Key() + "\x00" + t.ID
 			if first, ok := seen[key]; ok {
 				same = first
 				continue
 			}
 			seen[key] = l.ws.Profile
-			rows = append(rows, row{ws: l.ws, token: t})
+			res.rows = append(res.rows, row{place: l.ws.Place, token: t})
 		}
 		if same != "" {
-			fmt.Fprintf(opts.IO.ErrOut, "Note: profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.\n", l.ws.Profile, same, same)
+			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
 		}
 	}
-	if err := render(opts, format, printer, rows, multi, listings, now); err != nil {
+	switch {
+	case multi:
+		res.empty = fmt.Sprintf("No matching tokens in %s.", output.Count(len(listings), "workspace"))
+	case opts.Filter.Active():
+		res.empty = fmt.Sprintf("No matching tokens in %s.", listings[0].ws)
+	default:
+		res.empty = fmt.Sprintf("No tokens in %s.", listings[0].ws)
+	}
+	res.matchedNote = opts.FailIfAny
+	if err := printer.Print(ctx, res); err != nil {
 		return err
 	}
 	switch {
-	case failure != nil:
-		return &cmdutil.SilentError{Code: cmdutil.ExitCode(failure)}
-	case opts.FailIfAny && len(rows) > 0:
-		if format == output.Table {
-			fmt.Fprintf(opts.IO.ErrOut, "%s matched.\n", output.Count(len(rows), "token"))
-		}
-		return &cmdutil.SilentError{Code: cmdutil.ExitMatched}
+	case failed != nil:
+		return failure.AsReported(failed)
+	case opts.FailIfAny && len(res.rows) > 0:
+		return &failure.Reported{Code: failure.Matched}
 	}
 	return nil
 }
 
-func fetch(ctx context.Context, opts *Options, open func() (*workspace.Workspace, error), timeout time.Duration) (listing, error) {
-	ws, err := open()
+func fetch(ctx context.Context, opts *Options, profile string) (listing, error) {
+	ws, err := opts.Workspace(profile)
 	if err != nil {
 		return listing{}, err
 	}
-	var list []tokens.Token
-	if opts.AllUsers {
-		list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{CreatedBy: opts.CreatedBy})
-		if err != nil {
-			return listing{}, adminError("list every user's tokens", ws, err, timeout)
-		}
-	} else if list, err = ws.Tokens.List(ctx); err != nil {
-		return listing{}, cmdutil.APIError("list tokens", ws, err, timeout)
+	list, err := opts.Scope.List(ctx, ws.Tokens)
+	if err != nil {
+		return listing{}, ListFailed(ws, opts.Scope, err)
 	}
 	return listing{ws: ws, tokens: list}, nil
 }
 
-// adminError explains that the Token Management API needs admin rights.
-func adminError(action string, ws *workspace.Workspace, err error, timeout time.Duration) error {
-	if tokens.KindOf(err) == tokens.KindPermission {
-		return cmdutil.WrapAPIError(fmt.Sprintf("cannot %s in %s: workspace admin rights are needed for --all-users (HTTP 403)", action, ws), err)
+// ListFailed explains a failed listing; the Token Management API needs
+// admin rights, which deserves its own words.
+func ListFailed(ws *workspace.Workspace, scope tokens.Scope, err error) error {
+	if scope.AllUsers {
+		if failure.KindOf(err) == failure.KindPermission {
+			return failure.Wrapf(err, "cannot list every user's tokens in %s: workspace admin rights are needed for --all-users (HTTP 403)", ws)
+		}
+		return ws.Fail("list every user's tokens", err)
 	}
-	return cmdutil.APIError(action, ws, err, timeout)
+	return ws.Fail("list tokens", err)
 }
 
 type row struct {
-	ws    *workspace.Workspace
+	place tokens.Place
 	token tokens.Token
 }
 
-func render(opts *Options, format output.Format, printer *output.JSONPrinter, rows []row, multi bool, listings []listing, now time.Time) error {
-	if format == output.JSON {
-		out := make([]shared.RowJSON, len(rows))
-		for i, r := range rows {
-			var ws *workspace.Workspace
-			if multi {
-				ws = r.ws
-			}
-			out[i] = shared.Row(r.token, ws)
+// result is list's output: a JSON array of tokens, a table for people.
+type result struct {
+	rows        []row
+	multi       bool
+	cols        tokenview.Columns
+	now         time.Time
+	empty       string
+	matchedNote bool
+}
+
+// JSONValue is the JSON form: an array of tokens.
+func (r result) JSONValue() any {
+	out := make([]tokenview.RowJSON, len(r.rows))
+	for i, x := range r.rows {
+		var place *tokens.Place
+		if r.multi {
+			place = &x.place
 		}
-		return printer.Write(opts.IO.Out, out)
+		out[i] = tokenview.Row(x.token, place)
 	}
-	if len(rows) == 0 {
-		switch {
-		case multi:
-			fmt.Fprintf(opts.IO.ErrOut, "No matching tokens in %d workspace(s).\n", len(listings))
-		case len(listings) == 1:
-			what := "tokens"
-			if opts.Filter.Active() {
-				what = "matching tokens"
-			}
-			fmt.Fprintf(opts.IO.ErrOut, "No %s in %s.\n", what, listings[0].ws)
-		}
-		return nil
+	return out
+}
+
+func (r result) Table() output.Table {
+	t := output.Table{Columns: r.cols.Header(), Empty: r.empty}
+	for _, x := range r.rows {
+		t.Rows = append(t.Rows, r.cols.Row(x.place, x.token, nil, r.now))
 	}
-	tty := opts.IO.IsStdoutTTY()
-	cs := opts.IO.ColorScheme()
-	var header []string
-	if multi {
-		header = append(header, "PROFILE")
+	return t
+}
+
+func (r result) Notes(*output.Context) []string {
+	if r.matchedNote && len(r.rows) > 0 {
+		return []string{output.Count(len(r.rows), "token") + " matched."}
 	}
-	header = append(header, "ID")
-	if opts.AllUsers {
-		header = append(header, "CREATED BY")
-	}
-	header = append(header, "COMMENT", "CREATED", "EXPIRES")
-	if opts.AllUsers {
-		header = append(header, "LAST USED")
-	}
-	tp := output.NewTable(opts.IO.Out, opts.IO.TerminalWidth(), header...)
-	tp.Truncate = slices.Index(header, "COMMENT")
-	for _, r := range rows {
-		t := r.token
-		var cells []string
-		if multi {
-			cells = append(cells, r.ws.Profile)
-		}
-		cells = append(cells, shared.IDCell(t.ID, tty))
-		if opts.AllUsers {
-			cells = append(cells, t.Owner.CreatedByUsername)
-		}
-		cells = append(cells, t.Comment, shared.CreatedCell(now, t, tty), shared.ExpiresCell(now, t, tty))
-		if opts.AllUsers {
-			cells = append(cells, shared.LastUsedCell(now, t, tty))
-		}
-		tp.AddRow(shared.RowPaint(cs, now, t), cells...)
-	}
-	return tp.Render()
+	return nil
 }

@@ -1,23 +1,21 @@
 // Package revoke implements `dbtok token revoke`: revoke tokens by ID or by
-// filter, in one workspace or many, carrying on past failures and
-// reporting each one.
+// filter, in one workspace or many, through the safety engine: plan, show
+// (--dry-run), confirm, then apply, with tokens that profiles sign in with
+// left out unless --include-own.
 package revoke
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/dbtok/dbtok/internal/cmd/token/shared"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
-	"github.com/dbtok/dbtok/internal/issued"
 	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
@@ -26,86 +24,81 @@ import (
 type Options struct {
 	cmdutil.Deps
 
-	IDs        []string
-	Filter     shared.Filter
-	AllUsers   bool
-	CreatedBy  string
-	IncludeOwn bool
-	Yes        bool
-	DryRun     bool
-	Parallel   int
-	Selection  shared.ProfileSelection
-	Profiles   []string // resolved selection; nil means the one workspace
-}
+	// hints say where to check each workspace's credentials.
+	hints map[tokens.Place]string
 
-// DefaultParallel is how many revocations run at once in one workspace.
-const DefaultParallel = 8
+	IDs      []string
+	Filter   tokens.Filter
+	Scope    tokens.Scope
+	Consent  tokenflags.Consent
+	Parallel int
+	// Profiles is the resolved selection; nil means the one workspace.
+	Profiles []string
+}
 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
-	// Workspaces are listed DefaultParallel at a time; --parallel here is
-	// about revocations.
-	opts.Selection.Parallel = fanout.DefaultParallel
+	var filter tokenflags.Filter
+	var sel tokenflags.Profiles
 	cmd := &cobra.Command{
 		Use:     "revoke [TOKEN_ID...]",
 		Aliases: []string{"delete", "rm"},
 		Short:   "Revoke personal access tokens",
 		Long: heredoc.Doc(`
-			Revoke tokens by ID, or every token that matches filters.
+			Revoke tokens by ID (or unique ID prefix), or every token that
+			matches filters, in one workspace or, with filters, in several
+			(--all-profiles, --profiles).
 
-			By ID, every ID is tried even when some fail; each failure is
-			reported on stderr, and the exit code is 4 if the only failures
-			were unknown IDs, or that of the first other failure.
+			Nothing is revoked that you did not ask for. dbtok first works out
+			the whole plan; --dry-run shows it and stops. A plan with more than
+			one token, chosen by filter, or holding a token that a profile of
+			your config file signs in with is shown and confirmed on the
+			terminal (also when stdout is piped); without a terminal it is
+			refused unless --yes. A token a profile signs in with is left out
+			of filters, and refused by ID, unless --include-own; it is then
+			revoked last, and the profiles it breaks are named.
 
-			By filter (--comment, --expired, --expiring-within, --created-before,
-			--no-expiry), dbtok lists what matches and asks before revoking on a
-			terminal. Without a terminal it refuses unless --yes; --dry-run
-			only shows what would go. Filters work across workspaces with
-			--all-profiles or --profiles.
-
-			Revocations run concurrently (--parallel), through the SDK's rate
-			limiter. With -o json, stdout gets {"revoked": [...], "failed": [...]}.
-			With --all-users, a workspace admin revokes any user's tokens
-			through the Token Management API.
+			Every token is tried even when some fail; each failure is one line
+			on stderr, and the exit code is 4 if the only failures were unknown
+			IDs, or that of the first other failure. With -o json, stdout gets
+			{"revoked": [...], "failed": [...]}. With --all-users, a workspace
+			admin revokes any user's tokens through the Token Management API.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok revoke 5f3a0c9e81d2
 			$ dbtok revoke --comment 'ci-*' --created-before 90d --dry-run
 			$ dbtok revoke --expired --all-profiles --yes
-			$ dbtok revoke --all-users 7d2e41b09c33
-			$ dbtok list -o json --jq '.[] | select(.comment == "old") | .token_id' | xargs -r dbtok revoke
+			$ dbtok revoke --all-users --created-by bob@example.com --yes
+			$ dbtok list -o json --jq '.[] | select(.comment == "old") | .token_id' | xargs -r dbtok revoke --yes
 		`)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Filter.Parse(); err != nil {
+			var err error
+			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
-			if err := opts.Selection.Validate(f); err != nil {
+			if err := sel.Validate(f.Globals.Profile); err != nil {
 				return err
 			}
+			selecting := opts.Filter.Active() || opts.Scope.CreatedBy != ""
 			switch {
-			case len(args) > 0 && opts.Filter.Active():
-				return cmdutil.FlagErrorf("give token IDs or filters, not both")
-			case len(args) > 0 && opts.Selection.Active():
-				return cmdutil.FlagErrorf("token IDs belong to one workspace: with --all-profiles or --profiles, select tokens with filters")
-			case len(args) == 0 && !opts.Filter.Active():
-				return cmdutil.FlagErrorf("no token ID given: pass the IDs to revoke, or filters such as --comment (see `dbtok list`)")
-			case len(args) > 0 && opts.DryRun:
-				return cmdutil.FlagErrorf("--dry-run goes with filters; with IDs, `dbtok list` shows the tokens")
-			case opts.Parallel < 1:
-				return cmdutil.FlagErrorf("--parallel must be at least 1")
-			case opts.CreatedBy != "" && (!opts.AllUsers || len(args) > 0):
-				return cmdutil.FlagErrorf("--created-by goes with --all-users and filters")
+			case len(args) > 0 && selecting:
+				return failure.Usagef("give token IDs or filters, not both")
+			case len(args) > 0 && sel.Active():
+				return failure.Usagef("token IDs belong to one workspace: with --all-profiles or --profiles, select tokens with filters")
+			case len(args) == 0 && !selecting:
+				return failure.Usagef("no token ID given: pass the IDs to revoke, or filters such as --comment (see `dbtok list`)")
+			case opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers:
+				return failure.Usagef("--created-by goes with --all-users")
 			}
-			if err := shared.ValidateIDs(args); err != nil {
+			if err := tokenflags.ValidateIDs(args); err != nil {
 				return err
 			}
-			opts.IDs = dedupe(args)
-			if opts.Selection.Active() {
-				names, err := f.SelectProfiles(opts.Selection.All, opts.Selection.Patterns)
-				if err != nil {
+			opts.IDs = args
+			opts.Parallel = sel.Parallel
+			if sel.Active() {
+				if opts.Profiles, err = f.SelectProfiles(sel); err != nil {
 					return err
 				}
-				opts.Profiles = names
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -114,488 +107,306 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 		ValidArgsFunction: f.CompleteTokenIDs,
 	}
-	opts.Filter.AddFlags(cmd.Flags())
-	opts.Selection.AddFlags(cmd, f)
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "revoke what the filters match without asking")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only show what the filters match")
-	cmd.Flags().BoolVar(&opts.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
-	cmd.Flags().StringVar(&opts.CreatedBy, "created-by", "", "with --all-users and filters, only tokens created by `USER` (name or numeric ID)")
-	cmd.Flags().BoolVar(&opts.IncludeOwn, "include-own", false, "with filters, also revoke the token the profile itself signs in with (revoked last)")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", DefaultParallel, "run `N` revocations at once (workspaces are listed 32 at a time)")
+	filter.Register(cmd)
+	sel.Register(cmd, f.CompleteProfiles)
+	opts.Consent.Register(cmd, "revoke")
+	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID); a filter on its own")
 	return cmd
 }
 
-// target is one token to revoke.
-type target struct {
-	ws    *workspace.Workspace
-	id    string
-	token *tokens.Token // known when selected by filter
-}
-
-type revokedJSON struct {
-	*shared.WorkspaceJSON
-	TokenID string  `json:"token_id"`
-	Comment *string `json:"comment,omitempty"`
-}
-
-type failedJSON struct {
-	*shared.WorkspaceJSON
-	TokenID   string `json:"token_id"`
-	Error     string `json:"error"`
-	ErrorCode string `json:"error_code,omitempty"`
-}
-
-type resultJSON struct {
-	Revoked []revokedJSON `json:"revoked"`
-	Failed  []failedJSON  `json:"failed"`
-}
-
-type dryRunJSON struct {
-	DryRun      bool             `json:"dry_run"`
-	WouldRevoke []shared.RowJSON `json:"would_revoke"`
-}
-
 func revokeRun(ctx context.Context, opts *Options) error {
-	run, err := opts.Prepare()
+	printer, err := opts.Printer()
 	if err != nil {
 		return err
 	}
-	format, printer, timeout := run.Format, run.Printer, run.Timeout
-
-	var targets []target
-	var listFailure error
+	var plan *tokens.Plan
+	var listFailed error
 	if len(opts.IDs) > 0 {
-		ws, err := opts.Workspace()
-		if err != nil {
+		if plan, err = planByID(ctx, opts); err != nil {
 			return err
 		}
-		ids, err := resolvePrefixes(ctx, opts, ws, timeout)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			targets = append(targets, target{ws: ws, id: id})
-		}
-	} else {
-		targets, listFailure, err = selectTargets(ctx, opts, timeout)
-		if err != nil {
-			return err
-		}
-		targets = dedupeTargets(targets)
-		if len(targets) == 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "No tokens match (%s): nothing to revoke.\n", opts.Filter.Describe())
-			if format == output.JSON {
-				var empty any = resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
-				if opts.DryRun {
-					empty = dryRunJSON{DryRun: true, WouldRevoke: []shared.RowJSON{}}
-				}
-				if err := printer.Write(opts.IO.Out, empty); err != nil {
-					return err
-				}
-			}
-			return exitFor(listFailure)
-		}
-		if opts.DryRun {
-			if err := showPlan(opts, format, printer, targets, opts.IO.Out, true); err != nil {
-				return err
-			}
-			return exitFor(listFailure)
-		}
-		if ok, err := confirm(ctx, opts, format, printer, targets); err != nil || !ok {
-			return err
-		}
-	}
-
-	// A workspace's own credential, if revoked at all, goes after every
-	// other revocation has finished: until then they all still sign in.
-	rest, own := splitOwn(targets)
-	results := execute(ctx, opts, rest, timeout)
-	results = append(results, execute(ctx, opts, own, timeout)...)
-	forgetRevoked(results)
-	if err := report(opts, format, printer, results); err != nil {
+	} else if plan, listFailed, err = planByFilter(ctx, opts); err != nil {
 		return err
 	}
-	for _, r := range results[len(rest):] {
-		if r.err == nil {
-			fmt.Fprintf(opts.IO.ErrOut, "Warning: token %s was the credential %s signs in with; that profile no longer works until it gets a new token.\n", r.id, r.ws)
+
+	if len(plan.Targets) == 0 {
+		opts.IO.Infof("No tokens match (%s): nothing to revoke.", describe(opts))
+		var res any = result{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
+		if opts.Consent.DryRun {
+			res = dryRun{DryRun: true, WouldRevoke: nil}
+		}
+		if err := printer.Print(ctx, res); err != nil {
+			return err
+		}
+		return failure.AsReported(listFailed)
+	}
+	if opts.Consent.DryRun {
+		if err := printer.Print(ctx, newDryRun(plan, opts.Profiles != nil, opts.Now())); err != nil {
+			return err
+		}
+		return failure.AsReported(listFailed)
+	}
+	if err := plan.Confirm(ctx, opts.Consent.Tokens(), opts.Asker()); err != nil {
+		if errors.Is(err, tokens.ErrDeclined) {
+			opts.IO.Infof("Nothing revoked.")
+			return failure.AsReported(listFailed)
+		}
+		if failure.KindOf(err) == failure.KindCanceled {
+			return failure.Wrap("interrupted: nothing was revoked", err)
+		}
+		return err
+	}
+
+	outcomes := tokens.Revoke(ctx, plan.Targets, opts.Parallel)
+	res, worst := report(opts, outcomes)
+	forgetRevoked(opts, outcomes)
+	// What was done is reported even after Ctrl-C; a second Ctrl-C still
+	// ends dbtok at once.
+	if err := printer.Print(context.WithoutCancel(ctx), res); err != nil {
+		return err
+	}
+	for _, o := range outcomes {
+		if o.Err == nil && len(o.SignsIn) > 0 {
+			opts.IO.Warnf("token %s was the credential %s signs in with; it no longer works until it gets a new token (`dbtok create --comment ... --out ...`, then edit the profile).", o.Token.ID, tokens.DescribeSigners(o.SignsIn))
 		}
 	}
-	return exitFor(errors.Join(listFailure, worst(results)))
+	return failure.AsReported(errors.Join(listFailed, worst))
 }
 
-// resolvePrefixes expands IDs shorter than a full token ID (as terminal
-// tables show them) to the one token they start. A prefix that matches
-// nothing or several tokens is reported and left out; full IDs cost no
-// request.
-func resolvePrefixes(ctx context.Context, opts *Options, ws *workspace.Workspace, timeout time.Duration) ([]string, error) {
-	short := false
-	for _, id := range opts.IDs {
-		short = short || len(id) < shared.FullIDLen
+func describe(opts *Options) string {
+	d := opts.Filter.Describe()
+	if opts.Scope.CreatedBy != "" {
+		if d != "" {
+			d += ", "
+		}
+		d += "created by " + opts.Scope.CreatedBy
 	}
-	if !short {
-		return opts.IDs, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var list []tokens.Token
-	var err error
-	if opts.AllUsers {
-		list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{})
-	} else {
-		list, err = ws.Tokens.List(ctx)
-	}
+	return d
+}
+
+// planByID resolves IDs in the one workspace. Full IDs cost no request;
+// prefixes are expanded from one listing, and a prefix that matches
+// several tokens stops everything before anything is revoked.
+func planByID(ctx context.Context, opts *Options) (*tokens.Plan, error) {
+	ws, err := opts.Workspace("")
 	if err != nil {
-		return nil, cmdutil.APIError("list tokens (to expand short token IDs)", ws, err, timeout)
+		return nil, err
 	}
-	var out []string
+	opts.hint(ws)
+	creds := opts.Credentials(nil, ws)
+	plan := &tokens.Plan{Verb: "revoke"}
+	listed := false
+	var list []tokens.Token
+	listOnce := func() error {
+		if listed {
+			return nil
+		}
+		listed = true
+		if list, err = opts.Scope.List(ctx, ws.Tokens); err != nil {
+			return err
+		}
+		creds.Learn(ws.Key(), list)
+		return nil
+	}
+	needList := opts.Consent.DryRun
 	for _, id := range opts.IDs {
-		if len(id) >= shared.FullIDLen {
-			out = append(out, id)
-			continue
-		}
-		var matches []string
-		for _, t := range list {
-			if strings.HasPrefix(t.ID, id) {
-				matches = append(matches, t.ID)
-			}
-		}
-		switch len(matches) {
-		case 1:
-			out = append(out, matches[0])
-		case 0:
-			// Passed on as given: the workspace answers "not found", and it
-			// is reported like any unknown ID.
-			out = append(out, id)
-		default:
-			// Before anything is revoked: the user meant one token.
-			return nil, cmdutil.FlagErrorf("token ID prefix %s matches %d tokens in %s: give more of the ID; nothing was revoked", id, len(matches), ws)
+		needList = needList || !tokens.IsFullID(id)
+	}
+	if needList {
+		if err := listOnce(); err != nil {
+			return nil, ws.Fail("list tokens (to expand short token IDs)", err)
 		}
 	}
-	return dedupe(out), nil
+	add := func() error {
+		plan.Targets = nil
+		found, missing, err := tokens.Resolve(list, opts.IDs)
+		var amb *tokens.AmbiguousError
+		if errors.As(err, &amb) {
+			return failure.Usagef("token ID prefix %s matches %d tokens in %s: give more of the ID; nothing was revoked", amb.Prefix, amb.Matches, ws)
+		}
+		for _, t := range found {
+			plan.Add(tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: opts.Scope, Token: t, Listed: true})
+		}
+		// Unknown IDs are passed on as given: the workspace answers "not
+		// found", and each is reported like any unknown ID.
+		for _, id := range missing {
+			plan.Add(tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: opts.Scope, Token: tokens.Token{ID: id}})
+		}
+		plan.Mark(creds)
+		return nil
+	}
+	if err := add(); err != nil {
+		return nil, err
+	}
+	if len(plan.Unidentified) > 0 && !listed {
+		// A profile's credential cannot be told apart from the tokens
+		// named: one listing may prove that the workspace derives IDs
+		// from values, which settles it (and is remembered).
+		if err := listOnce(); err != nil {
+			return nil, ws.Fail("revoke "+describeIDs(opts.IDs), err)
+		}
+		if err := add(); err != nil {
+			return nil, err
+		}
+	}
+	if creds := plan.Credentials(); len(creds) > 0 && !opts.Consent.IncludeOwn {
+		t := creds[0]
+		return nil, failure.Usagef("token %s is the credential %s signs in with: revoking it locks %s out; pass --include-own to revoke it anyway (it goes last); nothing was revoked",
+			t.Token.ID, tokens.DescribeSigners(t.SignsIn), pronoun(t.SignsIn))
+	}
+	return plan, nil
 }
 
-// selectTargets lists each workspace's tokens and keeps those the filters
-// match. A workspace that cannot be listed is reported and skipped.
-func selectTargets(ctx context.Context, opts *Options, timeout time.Duration) ([]target, error, error) {
-	open := func(profile string) func() (*workspace.Workspace, error) {
-		if opts.Profiles == nil {
-			return opts.Workspace
-		}
-		return func() (*workspace.Workspace, error) { return opts.WorkspaceFor(profile) }
+func describeIDs(ids []string) string {
+	if len(ids) == 1 {
+		return "token " + ids[0]
 	}
+	return "tokens " + strings.Join(ids, ", ")
+}
+
+func pronoun(names []string) string {
+	if len(names) == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// planByFilter lists every selected workspace and plans what the filters
+// match. A workspace that cannot be listed is reported and skipped.
+func planByFilter(ctx context.Context, opts *Options) (*tokens.Plan, error, error) {
 	profiles := opts.Profiles
 	if profiles == nil {
 		profiles = []string{""}
 	}
 	now := opts.Now()
-	results := fanout.Run(ctx, profiles, opts.Selection.Parallel, func(ctx context.Context, profile string) ([]target, error) {
-		ws, err := open(profile)()
+	type listing struct {
+		ws   *workspace.Workspace
+		list []tokens.Token
+	}
+	results := fanout.Run(ctx, profiles, opts.Parallel, func(ctx context.Context, profile string) (listing, error) {
+		ws, err := opts.Workspace(profile)
 		if err != nil {
-			return nil, err
+			return listing{}, err
 		}
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		var list []tokens.Token
-		if opts.AllUsers {
-			list, err = ws.Tokens.ListAll(ctx, tokens.ListAllRequest{CreatedBy: opts.CreatedBy})
-		} else {
-			list, err = ws.Tokens.List(ctx)
-		}
+		list, err := opts.Scope.List(ctx, ws.Tokens)
 		if err != nil {
-			return nil, cmdutil.APIError("list tokens", ws, err, timeout)
+			return listing{}, ws.Fail("list tokens", err)
 		}
-		matched := opts.Filter.Apply(list, now)
-		matched = leaveOwn(opts, ws, matched)
-		shared.Sort(matched, "expiry")
-		out := make([]target, len(matched))
-		for i := range matched {
-			out[i] = target{ws: ws, id: matched[i].ID, token: &matched[i]}
-		}
-		return out, nil
+		return listing{ws: ws, list: list}, nil
 	})
 	if opts.Profiles == nil && results[0].Err != nil {
 		return nil, nil, results[0].Err
 	}
-	var targets []target
-	var failure error
+	var opened []*workspace.Workspace
+	for _, r := range results {
+		if r.Err == nil {
+			opened = append(opened, r.Value.ws)
+		}
+	}
+	creds := opts.Credentials(nil, opened...)
+	plan := &tokens.Plan{Verb: "revoke", Selected: true}
+	var failed error
 	for _, r := range results {
 		if r.Err != nil {
-			cmdutil.PrintError(opts.IO.ErrOut, r.Err)
-			failure = errors.Join(failure, r.Err)
+			opts.IO.Errorf("%v", r.Err)
+			failed = errors.Join(failed, r.Err)
 			continue
 		}
-		targets = append(targets, r.Value...)
-	}
-	return targets, failure, nil
-}
-
-// leaveOwn keeps the token the profile signs in with out of a filtered
-// revoke unless --include-own: revoking it half-way would lock dbtok (and
-// the user) out for the rest. With --include-own it goes last.
-func leaveOwn(opts *Options, ws *workspace.Workspace, list []tokens.Token) []tokens.Token {
-	own := ws.OwnTokenID()
-	if own == "" {
-		return list
-	}
-	var out []tokens.Token
-	var ownTok *tokens.Token
-	for i := range list {
-		if list[i].ID == own {
-			ownTok = &list[i]
-			continue
-		}
-		out = append(out, list[i])
-	}
-	if ownTok == nil {
-		return list
-	}
-	if !opts.IncludeOwn {
-		fmt.Fprintf(opts.IO.ErrOut, "Note: left out token %s, which %s itself signs in with (--include-own to revoke it too).\n", own, ws)
-		return out
-	}
-	return append(out, *ownTok)
-}
-
-// forgetRevoked drops revoked tokens from dbtok's record of delivered ones.
-func forgetRevoked(results []outcome) {
-	byHost := map[string][]string{}
-	for _, r := range results {
-		if r.err == nil {
-			byHost[r.ws.Host] = append(byHost[r.ws.Host], r.id)
+		ws := r.Value.ws
+		opts.hint(ws)
+		creds.Learn(ws.Key(), r.Value.list)
+		matched := opts.Filter.Apply(r.Value.list, now)
+		tokens.Sort(matched, "expiry")
+		for _, t := range matched {
+			plan.Add(tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: opts.Scope, Token: t, Listed: true})
 		}
 	}
-	for host, ids := range byHost {
-		_ = issued.Forget(host, ids...)
-	}
-}
-
-// splitOwn separates the tokens that are their workspace's own credential.
-func splitOwn(targets []target) (rest, own []target) {
-	ownID := map[*workspace.Workspace]string{}
-	for _, t := range targets {
-		id, ok := ownID[t.ws]
-		if !ok {
-			id = t.ws.OwnTokenID()
-			ownID[t.ws] = id
-		}
-		if id != "" && t.id == id {
-			own = append(own, t)
-		} else {
-			rest = append(rest, t)
+	plan.Mark(creds)
+	if !opts.Consent.IncludeOwn {
+		for _, t := range plan.LeaveOutCredentials() {
+			opts.IO.Notef("left out token %s, which %s signs in with (--include-own to revoke it too).", t.Token.ID, tokens.DescribeSigners(t.SignsIn))
 		}
 	}
-	return rest, own
+	return plan, failed, nil
 }
 
-// dedupeTargets drops a token reached twice through two profiles on the
-// same workspace (DEFAULT and a named profile for the same user, say).
-func dedupeTargets(targets []target) []target {
-	seen := map[string]bool{}
-	var out []target
-	for _, t := range targets {
-		key := strings.ToLower(t.ws.Host) + "\x00" + t.id
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// confirm shows the plan and asks; without a terminal, only --yes goes on.
-func confirm(ctx context.Context, opts *Options, format output.Format, printer *output.JSONPrinter, targets []target) (bool, error) {
-	if opts.Yes {
-		return true, nil
-	}
-	if !opts.IO.CanPrompt() {
-		return false, cmdutil.FlagErrorf("refusing to revoke %s without confirmation: there is no terminal to ask on; pass --yes (or --dry-run to see them)", output.Count(len(targets), "token"))
-	}
-	if err := showPlan(opts, output.Table, printer, targets, opts.IO.ErrOut, false); err != nil {
-		return false, err
-	}
-	ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Revoke %s?", output.Count(len(targets), "token")))
-	if err != nil {
-		return false, cmdutil.WrapAPIError("interrupted: nothing was revoked", &tokens.Error{Kind: tokens.KindCanceled, Message: "interrupted", Err: err})
-	}
-	if !ok {
-		fmt.Fprintln(opts.IO.ErrOut, "Nothing revoked.")
-	}
-	return ok, nil
-}
-
-func showPlan(opts *Options, format output.Format, printer *output.JSONPrinter, targets []target, w io.Writer, dryRun bool) error {
+// report turns outcomes into the result and one stderr line per failure,
+// and picks the failure whose exit code wins: anything beats "not found".
+func report(opts *Options, outcomes []tokens.Outcome) (result, error) {
 	multi := opts.Profiles != nil
-	if format == output.JSON {
-		out := dryRunJSON{DryRun: true, WouldRevoke: []shared.RowJSON{}}
-		for _, t := range targets {
-			var ws *workspace.Workspace
-			if multi {
-				ws = t.ws
-			}
-			out.WouldRevoke = append(out.WouldRevoke, shared.Row(*t.token, ws))
-		}
-		return printer.Write(w, out)
-	}
-	now := opts.Now()
-	tty := opts.IO.IsStdoutTTY()
-	header := []string{"ID", "COMMENT", "CREATED", "EXPIRES"}
-	if opts.AllUsers {
-		header = []string{"ID", "CREATED BY", "COMMENT", "CREATED", "EXPIRES"}
-	}
-	if multi {
-		header = append([]string{"PROFILE"}, header...)
-	}
-	if dryRun {
-		fmt.Fprintf(opts.IO.ErrOut, "Would revoke %s:\n", output.Count(len(targets), "token"))
-	}
-	tp := output.NewTable(w, opts.IO.TerminalWidth(), header...)
-	tp.Truncate = slices.Index(header, "COMMENT")
-	for _, t := range targets {
-		cells := []string{shared.IDCell(t.id, tty), t.token.Comment, shared.CreatedCell(now, *t.token, tty), shared.ExpiresCell(now, *t.token, tty)}
-		if opts.AllUsers && t.token.Owner != nil {
-			cells = append([]string{cells[0], t.token.Owner.CreatedByUsername}, cells[1:]...)
-		}
-		if multi {
-			cells = append([]string{t.ws.Profile}, cells...)
-		}
-		tp.AddRow(nil, cells...)
-	}
-	return tp.Render()
-}
-
-type outcome struct {
-	target
-	err error
-}
-
-// execute revokes every target, at most opts.Parallel at a time; each
-// call gets its own timeout so that a long list is not cut short.
-func execute(ctx context.Context, opts *Options, targets []target, timeout time.Duration) []outcome {
-	results := make([]outcome, len(targets))
-	idx := make([]int, len(targets))
-	for i := range idx {
-		idx[i] = i
-	}
-	fanout.Each(ctx, idx, opts.Parallel, func(ctx context.Context, i int) {
-		t := targets[i]
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		var err error
-		if opts.AllUsers {
-			err = t.ws.Tokens.RevokeAny(ctx, t.id)
-		} else {
-			err = t.ws.Tokens.Revoke(ctx, t.id)
-		}
-		results[i] = outcome{target: t, err: describe(t, err, timeout, opts.AllUsers)}
-	})
-	for i := range results {
-		if results[i].ws == nil {
-			// Never started: the run was interrupted first.
-			results[i] = outcome{target: targets[i], err: describe(targets[i], &tokens.Error{Kind: tokens.KindCanceled, Message: "interrupted"}, timeout, opts.AllUsers)}
-		}
-	}
-	return results
-}
-
-func describe(t target, err error, timeout time.Duration, allUsers bool) error {
-	switch {
-	case err == nil:
-		return nil
-	case tokens.KindOf(err) == tokens.KindNotFound:
-		return cmdutil.WrapAPIError(fmt.Sprintf("token %s not found in %s (see `dbtok list%s`)", t.id, t.ws, shared.ProfileFlag(t.ws)), err)
-	case tokens.KindOf(err) == tokens.KindPermission && allUsers:
-		return cmdutil.WrapAPIError(fmt.Sprintf("cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403); use the profile of a workspace admin", t.id, t.ws), err)
-	}
-	failure := cmdutil.APIError("revoke token "+t.id, t.ws, err, timeout)
-	var te *tokens.Error
-	if errors.As(err, &te) && te.MaybeApplied {
-		failure = cmdutil.WrapAPIError(fmt.Sprintf("%s; it may have been revoked anyway: check with `dbtok list%s`", failure, shared.ProfileFlag(t.ws)), err)
-	}
-	return failure
-}
-
-func report(opts *Options, format output.Format, printer *output.JSONPrinter, results []outcome) error {
-	multi := opts.Profiles != nil
-	res := resultJSON{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
-	cs := opts.IO.ColorScheme()
+	res := result{Revoked: []revokedJSON{}, Failed: []failedJSON{}, multi: multi}
+	var worst error
 	interrupted := 0
-	for _, r := range results {
-		var wsJSON *shared.WorkspaceJSON
-		if multi {
-			wsJSON = &shared.WorkspaceJSON{Profile: r.ws.Profile, Host: r.ws.Host}
+	for _, o := range outcomes {
+		ws := workspaceJSON(o.Place, multi)
+		if o.Err == nil {
+			r := revokedJSON{WorkspaceJSON: ws, TokenID: o.Token.ID, place: o.Place}
+			if o.Listed {
+				c := o.Token.Comment
+				r.Comment = &c
+			}
+			res.Revoked = append(res.Revoked, r)
+			continue
 		}
-		if r.err != nil {
+		err := explain(o, opts.hints[o.Place])
+		if failure.KindOf(o.Err) == failure.KindCanceled {
 			// After Ctrl-C every remaining token fails the same way: one
 			// line says so, not one per token.
-			if tokens.KindOf(r.err) == tokens.KindCanceled {
-				interrupted++
-			} else {
-				cmdutil.PrintError(opts.IO.ErrOut, r.err)
-			}
-			f := failedJSON{WorkspaceJSON: wsJSON, TokenID: r.id, Error: r.err.Error()}
-			var te *tokens.Error
-			if errors.As(r.err, &te) {
-				f.ErrorCode = te.Code
-			}
-			res.Failed = append(res.Failed, f)
-			continue
+			interrupted++
+		} else {
+			opts.IO.Errorf("%v", err)
 		}
-		rj := revokedJSON{WorkspaceJSON: wsJSON, TokenID: r.id}
-		if r.token != nil {
-			rj.Comment = &r.token.Comment
+		f := failedJSON{WorkspaceJSON: ws, TokenID: o.Token.ID, Error: err.Error()}
+		var ae *failure.APIError
+		if errors.As(o.Err, &ae) {
+			f.ErrorCode = ae.Code
 		}
-		res.Revoked = append(res.Revoked, rj)
-		if format == output.Table {
-			line := fmt.Sprintf("%s Revoked %s", cs.Green("✓"), shared.IDCell(r.id, opts.IO.IsStdoutTTY()))
-			if r.token != nil && r.token.Comment != "" {
-				line += fmt.Sprintf(" (%s)", output.Sanitize(r.token.Comment))
-			}
-			if multi {
-				line += " in " + r.ws.Profile
-			}
-			fmt.Fprintln(opts.IO.Out, line)
+		res.Failed = append(res.Failed, f)
+		if worst == nil || failure.Code(worst) == failure.NotFound && failure.Code(err) != failure.NotFound {
+			worst = err
 		}
 	}
 	if interrupted > 0 {
-		cmdutil.PrintError(opts.IO.ErrOut, fmt.Errorf("interrupted: %s not revoked (those that were are listed above)", output.Count(interrupted, "token")))
+		opts.IO.Errorf("interrupted: %s not revoked (those that were are listed above)", output.Count(interrupted, "token"))
 	}
-	if format == output.JSON {
-		return printer.Write(opts.IO.Out, res)
-	}
-	return nil
+	return res, worst
 }
 
-// worst picks the failure whose exit code wins: anything beats "not found".
-func worst(results []outcome) error {
-	var pick error
-	for _, r := range results {
-		if r.err == nil {
-			continue
-		}
-		if pick == nil || cmdutil.ExitCode(pick) == cmdutil.ExitNotFound && cmdutil.ExitCode(r.err) != cmdutil.ExitNotFound {
-			pick = r.err
+// explain words one failed revocation.
+func explain(o tokens.Outcome, hint string) error {
+	where := fmt.Sprintf("%s%s", o.Scope.ListCommand(), o.Place.ProfileFlag())
+	switch failure.KindOf(o.Err) {
+	case failure.KindNotFound:
+		return failure.Wrapf(o.Err, "token %s not found in %s (see `%s`)", o.Token.ID, o.Place, where)
+	case failure.KindPermission:
+		if o.Scope.AllUsers {
+			return failure.Wrapf(o.Err, "cannot revoke token %s in %s: workspace admin rights are needed for --all-users (HTTP 403); use the profile of a workspace admin", o.Token.ID, o.Place)
 		}
 	}
-	return pick
+	msg := fmt.Sprintf("cannot revoke token %s in %s: %s", o.Token.ID, o.Place, failure.Cause(o.Err, hint))
+	if failure.MaybeApplied(o.Err) {
+		msg += fmt.Sprintf("; it may have been revoked anyway: check with `%s`", where)
+	}
+	return failure.Wrap(msg, o.Err)
 }
 
-// exitFor turns already-reported failures into their exit code.
-func exitFor(err error) error {
-	if err == nil {
-		return nil
+func (opts *Options) hint(ws *workspace.Workspace) {
+	if opts.hints == nil {
+		opts.hints = map[tokens.Place]string{}
 	}
-	return &cmdutil.SilentError{Code: cmdutil.ExitCode(err)}
+	opts.hints[ws.Place] = ws.CredentialsHint()
 }
 
-// dedupe drops repeated IDs, keeping the first occurrence's position.
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
+// forgetRevoked drops revoked tokens from dbtok's record of delivered ones.
+func forgetRevoked(opts *Options, outcomes []tokens.Outcome) {
+	byHost := map[string][]string{}
+	for _, o := range outcomes {
+		if o.Err == nil {
+			byHost[o.Place.Host] = append(byHost[o.Place.Host], o.Token.ID)
 		}
 	}
-	return out
+	for host, ids := range byHost {
+		_ = opts.Record().Forget(host, ids...)
+	}
 }

@@ -1,4 +1,4 @@
-package shared
+package tokenview
 
 import (
 	"bytes"
@@ -22,9 +22,11 @@ func TestToJSONNeverExpires(t *testing.T) {
 	}
 }
 
-func TestExpiresCell(t *testing.T) {
+func TestExpiryCellOnAndOffTerminal(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) tokens.Token { return tokens.Token{ExpiryTime: now.Add(d).UnixMilli()} }
+	at := func(d time.Duration) tokens.Token {
+		return tokens.Token{ExpiryTime: now.Add(d).UnixMilli(), CreationTime: now.UnixMilli()}
+	}
 	for _, c := range []struct {
 		tok  tokens.Token
 		tty  bool
@@ -35,9 +37,25 @@ func TestExpiresCell(t *testing.T) {
 		{at(12 * 24 * time.Hour), true, "in 12d"},
 		{at(12 * 24 * time.Hour), false, "2026-12-05T12:00:00Z"},
 	} {
-		if got := ExpiresCell(now, c.tok, c.tty); got != c.want {
-			t.Errorf("ExpiresCell(%v, tty=%v) = %q, want %q", c.tok.ExpiryTime, c.tty, got, c.want)
+		row := Columns{}.Row(tokens.Place{}, c.tok, nil, now)
+		got := row.Cells[3].String(&output.Context{TTY: c.tty, Now: now})
+		if got != c.want {
+			t.Errorf("expiry %v, tty=%v: %q, want %q", c.tok.ExpiryTime, c.tty, got, c.want)
 		}
+	}
+}
+
+func TestStyle(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]output.Style{
+		-time.Hour: output.Bad, 3 * 24 * time.Hour: output.Warn, 30 * 24 * time.Hour: output.Plain,
+	} {
+		if got := Style(tokens.Token{ExpiryTime: now.Add(d).UnixMilli()}, now); got != want {
+			t.Errorf("Style(in %v) = %v, want %v", d, got, want)
+		}
+	}
+	if Style(tokens.Token{ExpiryTime: -1}, now) != output.Plain {
+		t.Error("a token that never expires is highlighted")
 	}
 }
 

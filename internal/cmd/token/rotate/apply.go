@@ -1,0 +1,389 @@
+package rotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/delivery"
+	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
+	"github.com/dbtok/dbtok/internal/redact"
+	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/workspace"
+)
+
+func rotateRun(ctx context.Context, opts *Options) error {
+	printer, err := opts.Printer()
+	if err != nil {
+		return err
+	}
+	if opts.Out == "" && !opts.UpdateProfile && opts.IO.IsStdoutDiscarded() && !opts.Consent.DryRun {
+		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or --update-profile")
+	}
+	var file *delivery.File
+	if opts.Out != "" && !opts.Consent.DryRun {
+		if file, err = delivery.PrepareFile(opts.Out, opts.Force, "the new token"); err != nil {
+			return err
+		}
+		defer file.Close()
+	}
+
+	// With --update-profile the whole rotation, from reading the profile's
+	// token to revoking it, holds the config file's lock: a concurrent run
+	// rotating another profile (or the same one) waits, and then sees this
+	// run's result instead of overwriting it.
+	var update *databrickscfg.Update
+	var cfg *databrickscfg.File
+	if opts.UpdateProfile && !opts.Consent.DryRun {
+		if update, err = opts.UpdateConfig(ctx); err != nil {
+			return err
+		}
+		defer update.Close()
+		if cfg, err = databrickscfg.Parse(update.Path, update.Raw); err != nil {
+			return &failure.ConfigError{Msg: err.Error()}
+		}
+	} else if cfg, err = opts.ConfigFile(); err != nil {
+		cfg = nil
+	}
+
+	js := jobs(opts, cfg)
+	openAll(ctx, opts, js)
+	var opened []*workspace.Workspace
+	for _, j := range js {
+		if j.ws != nil {
+			opened = append(opened, j.ws)
+		}
+	}
+	creds := opts.Credentials(cfg, opened...)
+	for _, j := range pending(js) {
+		creds.Learn(j.ws.Key(), j.listed)
+	}
+	for _, j := range pending(js) {
+		j.err = j.selectOld(ctx, opts, creds)
+	}
+	skipDuplicates(js)
+	plan := protect(opts, js, creds)
+
+	if len(pending(js)) == 0 {
+		return summarize(opts, js)
+	}
+	if opts.Consent.DryRun {
+		if err := printer.Print(ctx, newDryRun(opts, pending(js))); err != nil {
+			return err
+		}
+		return summarize(opts, js)
+	}
+	if !opts.KeepOld && !picked(js) {
+		if err := plan.Confirm(ctx, opts.Consent.Tokens(), opts.Asker()); err != nil {
+			if errors.Is(err, tokens.ErrDeclined) {
+				opts.IO.Infof("Nothing rotated.")
+				return nil
+			}
+			if failure.KindOf(err) == failure.KindCanceled {
+				return failure.Wrap("interrupted: nothing rotated", err)
+			}
+			return err
+		}
+	}
+	if opts.UpdateProfile {
+		for _, j := range pending(js) {
+			if j.profiles, err = delivery.PrepareProfiles(update, j.holders, func(ctx context.Context, profile string) error {
+				return signsIn(ctx, opts, profile)
+			}); err != nil {
+				j.err = &failure.ConfigError{Msg: err.Error()}
+			}
+		}
+	}
+
+	// 1. Create the new tokens and prove they work.
+	fanout.Each(ctx, pending(js), opts.Parallel, func(ctx context.Context, j *job) {
+		j.err = j.create(ctx, opts)
+	})
+	// 2. Deliver them, all before anything is revoked.
+	if live := succeeded(js); len(live) > 0 {
+		if err := deliver(ctx, opts, live, file); err != nil {
+			return err
+		}
+	}
+	// 3. Revoke what was replaced, signed in with the new token: the old
+	// one may be the very credential the profile was using.
+	if !opts.KeepOld {
+		fanout.Each(ctx, succeeded(js), opts.Parallel, func(ctx context.Context, j *job) {
+			j.revokeOld(ctx, opts)
+		})
+	}
+	for _, j := range succeeded(js) {
+		if err := opts.Record().Record(j.ws.Host, j.created.Value.Reveal(), j.created.Token.ID, j.revoked...); err != nil {
+			opts.IO.Warnf("could not remember the new token for later rotations: %v", err)
+		}
+		creds.LearnCreated(j.ws.Key(), j.created)
+	}
+	return summarize(opts, js)
+}
+
+// protect applies the engine's rule to every job: a token that something
+// signs in with is only replaced with --update-profile, which then updates
+// every profile holding it. It returns the plan to confirm.
+func protect(opts *Options, js []*job, creds *tokens.Credentials) *tokens.Plan {
+	plan := &tokens.Plan{Verb: "replace"}
+	for _, j := range pending(js) {
+		var signers []string
+		for _, t := range j.old {
+			signers = append(signers, creds.ProfilesUsing(j.ws.Key(), t.ID)...)
+		}
+		slices.Sort(signers)
+		signers = slices.Compact(signers)
+		if len(signers) > 0 && !opts.KeepOld {
+			switch {
+			case slices.Contains(signers, tokens.EnvCredential):
+				j.err = failure.Usagef("a token to replace in %s is DATABRICKS_TOKEN, which dbtok cannot update: rotate it with --keep-old and update the variable yourself", j.ws)
+				continue
+			case !opts.UpdateProfile:
+				first := ""
+				for _, t := range j.old {
+					if p := creds.ProfilesUsing(j.ws.Key(), t.ID); len(p) > 0 {
+						first = t.ID
+						break
+					}
+				}
+				j.err = failure.Usagef("token %s in %s is the credential %s signs in with: replacing it elsewhere would lock %s out; run `dbtok rotate -p %s --update-profile` to rotate it and update the config file (or --keep-old); nothing rotated",
+					first, j.ws, tokens.DescribeSigners(signers), pronoun(signers), signers[0])
+				continue
+			}
+		}
+		if opts.UpdateProfile {
+			holders := append([]string{j.profile}, j.holders...)
+			holders = append(holders, signers...)
+			holders = append(holders, creds.SameValue(j.ws.Key(), j.current)...)
+			slices.Sort(holders)
+			j.holders = slices.Compact(holders)
+		}
+		for _, t := range j.old {
+			plan.Add(tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Token: t, Listed: true})
+		}
+	}
+	plan.Mark(creds)
+	if opts.UpdateProfile {
+		// The token replaced is the profile's own, identified: another
+		// profile's token cannot be the same token.
+		plan.Unidentified = nil
+	}
+	return plan
+}
+
+func pronoun(names []string) string {
+	if len(names) == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func picked(js []*job) bool {
+	for _, j := range pending(js) {
+		if j.picked {
+			return true
+		}
+	}
+	return false
+}
+
+// signsIn proves a profile works exactly as the config file on disk says.
+func signsIn(ctx context.Context, opts *Options, profile string) error {
+	ws, err := opts.Workspace(profile)
+	if err != nil {
+		return err
+	}
+	if _, err := ws.Tokens.List(ctx); err != nil {
+		return errors.New(failure.Cause(err, ws.CredentialsHint()))
+	}
+	return nil
+}
+
+// create makes the new token and proves it signs in.
+func (j *job) create(ctx context.Context, opts *Options) error {
+	started := opts.Now()
+	created, err := j.ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: j.comment, LifetimeSeconds: j.lifetime})
+	if err != nil {
+		msg := j.ws.Fail("create the new token", err).Error()
+		if failure.MaybeApplied(err) {
+			known := map[string]bool{}
+			for _, t := range j.listed {
+				known[t.ID] = true
+			}
+			msg += "; " + tokens.ExplainMaybeCreated(ctx, err, j.ws.Place, tokens.Scope{}, j.ws.Tokens, j.comment, started, known)
+		}
+		return failure.Wrap(msg+"; "+kept(j.old), err)
+	}
+	redact.Add(created.Value.Reveal())
+	j.created = created
+	api, err := opts.SignIn(j.ws.Host, created.Value)
+	if err == nil {
+		_, err = api.List(ctx)
+	}
+	if err != nil {
+		return j.undo(ctx, fmt.Errorf("the new token %s in %s does not work (%s)", created.Token.ID, j.ws, failure.Brief(err)))
+	}
+	return nil
+}
+
+// deliver hands the new tokens over: into the config file, the --out file,
+// or stdout. It runs before anything is revoked; a job whose token cannot
+// be delivered gets it revoked and keeps its old token.
+func deliver(ctx context.Context, opts *Options, live []*job, file *delivery.File) error {
+	printer, err := opts.Printer()
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.UpdateProfile:
+		for _, j := range live {
+			if err := j.profiles.Deliver(ctx, j.created.Value); err != nil {
+				j.err = j.undo(ctx, err)
+				continue
+			}
+			opts.IO.Successf("New token %s written to profile %s in %s (previous file kept as %s).",
+				j.created.Token.ID, strings.Join(j.profiles.Names(), ", "), j.profiles.Path(), j.profiles.Backup())
+		}
+		if done := succeeded(live); len(done) > 0 {
+			return printer.Print(ctx, newResult(opts, done, ""))
+		}
+		return nil
+	case file != nil:
+		j := live[0]
+		if err := file.Deliver(ctx, j.created.Value); err != nil {
+			j.err = j.undo(ctx, err)
+			return nil
+		}
+		return printer.Print(ctx, newResult(opts, live, file.Path()))
+	}
+	// stdout: every new value must be in what is printed, or it was never
+	// delivered (a --jq that leaves it out, a broken pipe).
+	res := newResult(opts, live, "")
+	values := make([]string, len(live))
+	for i, j := range live {
+		values[i] = j.created.Value.Reveal()
+	}
+	rendered, err := printer.Render(ctx, res, values...)
+	if err != nil {
+		for _, j := range live {
+			j.err = j.undo(ctx, err)
+		}
+		return nil
+	}
+	delivered := 0
+	for _, j := range live {
+		if !rendered.Contains(j.created.Value.Reveal()) {
+			j.err = j.undo(ctx, failure.Usagef("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
+			continue
+		}
+		delivered++
+	}
+	if delivered == 0 {
+		return nil
+	}
+	if err := printer.Write(rendered); err != nil {
+		for _, j := range succeeded(live) {
+			j.err = j.undo(ctx, fmt.Errorf("cannot print the new token: %v", err))
+		}
+	}
+	return nil
+}
+
+// revokeOld revokes the replaced tokens, signed in with the new token.
+func (j *job) revokeOld(ctx context.Context, opts *Options) {
+	j.failed = map[string]error{}
+	api := j.ws.Tokens
+	if a, err := opts.SignIn(j.ws.Host, j.created.Value); err == nil {
+		api = a
+	}
+	for _, t := range j.old {
+		err := api.Revoke(ctx, t.ID)
+		if err != nil && failure.KindOf(err) != failure.KindNotFound {
+			j.failed[t.ID] = err
+			continue
+		}
+		j.revoked = append(j.revoked, t.ID)
+		opts.IO.Successf("Revoked the old token %s in %s.", t.ID, j.ws)
+	}
+	if j.picked && len(j.revoked) > 0 {
+		// A person picked the old token: prove it was the profile's, by
+		// its previous value no longer signing in.
+		if a, err := opts.SignIn(j.ws.Host, j.current); err == nil {
+			if _, err := a.List(ctx); err == nil {
+				j.err = failure.Configf("the token you picked (%s) was not the one profile %s signed in with: that one still works, outside the config file now; find it with `dbtok list -p %s` and revoke it", j.revoked[0], j.profile, j.profile)
+				j.created = nil
+			}
+		}
+	}
+}
+
+// undo revokes a new token that was created but not delivered, and says
+// what the user still holds.
+func (j *job) undo(ctx context.Context, cause error) error {
+	t := j.created.Token
+	j.created = nil
+	ctx, cancel := tokens.CleanupContext(ctx, cause)
+	defer cancel()
+	if err := j.ws.Tokens.Revoke(ctx, t.ID); err != nil {
+		return failure.Wrapf(cause, "%v; revoking that new token %s failed too (%s): revoke it with `dbtok revoke %s%s`; %s",
+			cause, t.ID, failure.Cause(err, j.ws.CredentialsHint()), t.ID, j.ws.ProfileFlag(), kept(j.old))
+	}
+	return failure.Wrapf(cause, "%v; the new token %s was revoked; %s", cause, t.ID, kept(j.old))
+}
+
+func kept(old []tokens.Token) string {
+	switch len(old) {
+	case 0:
+		return "nothing was revoked"
+	case 1:
+		return fmt.Sprintf("the old token %s was not revoked and still works", old[0].ID)
+	}
+	return fmt.Sprintf("the old tokens %s were not revoked and still work", strings.Join(tokens.IDs(old), ", "))
+}
+
+// summarize reports each workspace's end state and picks the exit code.
+func summarize(opts *Options, js []*job) error {
+	var first error
+	done := false
+	for _, j := range js {
+		switch {
+		case j.err != nil:
+			opts.IO.Errorf("%v", j.err)
+			if first == nil {
+				first = j.err
+			}
+		case j.skipped != "":
+			opts.IO.Notef("%s.", j.skipped)
+		case len(j.failed) > 0:
+			done = true
+			for _, id := range slices.Sorted(maps.Keys(j.failed)) {
+				err := j.failed[id]
+				e := failure.Wrapf(err, "the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `dbtok revoke %s%s`",
+					j.created.Token.ID, id, failure.Cause(err, j.ws.CredentialsHint()), id, j.ws.ProfileFlag())
+				opts.IO.Errorf("%v", e)
+				if first == nil {
+					first = e
+				}
+			}
+		default:
+			done = true
+		}
+	}
+	if opts.Profiles != nil && first == nil && !done && !opts.Consent.DryRun {
+		return failure.NotFoundf("no token matches (%s) in any of the %d workspaces: nothing rotated", opts.Select.Describe(), len(js))
+	}
+	if first == nil {
+		return nil
+	}
+	code := failure.Code(first)
+	if done && code == failure.Usage {
+		// Some rotations happened: "nothing was sent" no longer holds.
+		code = failure.Error
+	}
+	return &failure.Reported{Code: code}
+}

@@ -1,0 +1,68 @@
+package cmdutil
+
+import (
+	"context"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/tokenview"
+)
+
+// asker is a person at the controlling terminal, for the safety engine's
+// confirm step: the plan is shown there as a table, whatever -o says, and
+// the question is asked there even when stdout is piped.
+type asker struct {
+	io  *iostreams.IOStreams
+	now func() time.Time
+}
+
+// NewAsker returns the terminal's asker.
+func NewAsker(io *iostreams.IOStreams, now func() time.Time) tokens.Asker {
+	return &asker{io: io, now: now}
+}
+
+func (a *asker) CanAsk() bool { return a.io.CanPrompt() }
+
+func (a *asker) Confirm(ctx context.Context, question string) (bool, error) {
+	return a.io.Confirm(ctx, output.Sanitize(question))
+}
+
+func (a *asker) ShowPlan(p *tokens.Plan) error {
+	w, err := a.io.Terminal()
+	if err != nil {
+		return err
+	}
+	printer, err := output.NewPrinter(output.Choice{Format: "table"}, output.Context{
+		TTY: true, Width: a.io.TerminalWidth(), Color: a.io.ColorEnabled(), Now: a.now(),
+	}, w, w)
+	if err != nil {
+		return err
+	}
+	return printer.Print(context.Background(), PlanTable{Plan: p, Now: a.now()})
+}
+
+// PlanTable shows a plan's targets: where, which token, and what signs in
+// with it.
+type PlanTable struct {
+	Plan *tokens.Plan
+	Now  time.Time
+}
+
+func (t PlanTable) Table() output.Table {
+	cols := tokenview.Columns{SignsIn: len(t.Plan.Credentials()) > 0}
+	places := map[string]bool{}
+	for _, tg := range t.Plan.Targets {
+		places[tg.Place.String()] = true
+		if tg.Token.Owner != nil {
+			cols.CreatedBy = true
+		}
+	}
+	cols.Profile = len(places) > 1
+	tab := output.Table{Columns: cols.Header()}
+	for _, tg := range t.Plan.Targets {
+		tab.Rows = append(tab.Rows, cols.Row(tg.Place, tg.Token, tg.SignsIn, t.Now))
+	}
+	return tab
+}

@@ -1,0 +1,280 @@
+// Package tokenflags declares the flags the token commands share (filters,
+// --lifetime, --out, profile selection, consent) once, and turns what the
+// user typed into domain values or a usage error before anything is sent.
+package tokenflags
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/lifetime"
+	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/spf13/cobra"
+)
+
+// durationFlag parses a duration flag, with the flag's name in messages.
+func durationFlag(name, value string) (time.Duration, error) {
+	if lifetime.LooksLikeDate(value) {
+		return 0, failure.Usagef("--%s %s is a date, but --%s takes a duration such as 30d or 2w", name, value, name)
+	}
+	secs, err := lifetime.Parse(value)
+	if err != nil {
+		return 0, failure.Usagef("--%s: %s", name, strings.TrimPrefix(err.Error(), "lifetime "))
+	}
+	return time.Duration(secs) * time.Second, nil
+}
+
+// CommonDurations are what completion offers for duration flags.
+var CommonDurations = []string{"1d", "7d", "14d", "30d", "60d", "90d", "180d", "365d"}
+
+// Filter is the filter flags of list, revoke and rotate.
+type Filter struct {
+	expiringWithin string
+	expired        bool
+	comment        string
+	commentExact   string
+	createdBefore  string
+	noExpiry       bool
+}
+
+// Register declares the filter flags on cmd.
+func (f *Filter) Register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.expiringWithin, "expiring-within", "", "only tokens that expire within `DURATION` (e.g. 14d), expired ones included")
+	fs.BoolVar(&f.expired, "expired", false, "only tokens past their expiry time")
+	fs.StringVar(&f.comment, "comment", "", "only tokens whose comment matches `GLOB` (* ? [...]; * also matches newlines)")
+	fs.StringVar(&f.commentExact, "comment-exact", "", "only tokens whose comment is exactly `TEXT` (\"\" for tokens without a comment)")
+	fs.StringVar(&f.createdBefore, "created-before", "", "only tokens created more than `DURATION` ago (e.g. 90d), or before a date (2026-01-01)")
+	fs.BoolVar(&f.noExpiry, "no-expiry", false, "only tokens that never expire")
+	for _, name := range []string{"expiring-within", "created-before"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(CommonDurations, cobra.ShellCompDirectiveNoFileComp))
+	}
+}
+
+// Parse turns the flags into a filter. A flag given with an empty value
+// is a usage error, never "no filter": `--comment "$UNSET"` must not
+// widen a revocation to every token. (--comment-exact "" is the one
+// exception: it means tokens without a comment.)
+func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error) {
+	var out tokens.Filter
+	changed := cmd.Flags().Changed
+	for _, name := range []string{"expiring-within", "comment", "created-before"} {
+		if changed(name) && strings.TrimSpace(cmd.Flags().Lookup(name).Value.String()) == "" {
+			return out, failure.Usagef("--%s is empty: give a value, or leave the flag out (an unset variable in a script would otherwise select every token)", name)
+		}
+	}
+	if changed("comment") && changed("comment-exact") {
+		return out, failure.Usagef("use either --comment (a glob) or --comment-exact, not both")
+	}
+	if changed("expiring-within") {
+		d, err := durationFlag("expiring-within", f.expiringWithin)
+		if err != nil {
+			return out, err
+		}
+		if err := out.SetExpiringWithin(d); err != nil {
+			return out, failure.Usagef("--expiring-within %s", err)
+		}
+	}
+	if f.expired {
+		if err := out.SetExpired(); err != nil {
+			return out, &failure.UsageError{Err: err}
+		}
+	}
+	if f.noExpiry {
+		if err := out.SetNoExpiry(); err != nil {
+			return out, &failure.UsageError{Err: err}
+		}
+	}
+	if changed("created-before") {
+		if day, err := lifetime.ParseDate(f.createdBefore); err == nil {
+			if err := out.SetCreatedBefore(now.Sub(day)); err != nil {
+				return out, failure.Usagef("--created-before %s is in the future: give a past date, or a duration such as 90d", f.createdBefore)
+			}
+		} else {
+			secs, err := lifetime.Parse(f.createdBefore)
+			if err != nil {
+				return out, failure.Usagef("--created-before: %s; or give a date such as 2026-01-01", strings.TrimPrefix(err.Error(), "lifetime "))
+			}
+			if err := out.SetCreatedBefore(time.Duration(secs) * time.Second); err != nil {
+				return out, failure.Usagef("--created-before %s", err)
+			}
+		}
+	}
+	if changed("comment") {
+		if err := out.SetComment(f.comment); err != nil {
+			return out, failure.Usagef("--comment %s", err)
+		}
+	}
+	if changed("comment-exact") {
+		out.SetCommentExact(f.commentExact)
+	}
+	return out, nil
+}
+
+// Lifetime is --lifetime, with the Databricks CLI's --lifetime-seconds as
+// a hidden alias for people who type it out of habit.
+type Lifetime struct {
+	text    string
+	seconds int64
+}
+
+// Register declares --lifetime on cmd.
+func (l *Lifetime) Register(cmd *cobra.Command, usage string) {
+	cmd.Flags().StringVar(&l.text, "lifetime", "", usage)
+	cmd.Flags().Int64Var(&l.seconds, "lifetime-seconds", 0, "the lifetime in `SECONDS`, as the Databricks CLI spells it")
+	_ = cmd.Flags().MarkHidden("lifetime-seconds")
+	_ = cmd.RegisterFlagCompletionFunc("lifetime", cobra.FixedCompletions([]string{"1d", "7d", "30d", "90d", "100d", "180d", "365d"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// Parse returns the lifetime in seconds, 0 when not given.
+func (l *Lifetime) Parse(cmd *cobra.Command) (int64, error) {
+	changed := cmd.Flags().Changed
+	switch {
+	case changed("lifetime") && changed("lifetime-seconds"):
+		return 0, failure.Usagef("use either --lifetime or --lifetime-seconds, not both")
+	case changed("lifetime-seconds"):
+		if l.seconds <= 0 {
+			return 0, failure.Usagef("--lifetime-seconds must be a positive number of seconds")
+		}
+		return l.seconds, nil
+	case changed("lifetime"):
+		secs, err := lifetime.Parse(l.text)
+		if err != nil {
+			return 0, &failure.UsageError{Err: err}
+		}
+		return secs, nil
+	}
+	return 0, nil
+}
+
+// Out is --out FILE and --force.
+type Out struct {
+	path  string
+	force bool
+}
+
+// Register declares --out and --force on cmd.
+func (o *Out) Register(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVar(&o.path, "out", "", "write "+what+" to `FILE` (mode 0600) instead of stdout; - is stdout")
+	cmd.Flags().BoolVar(&o.force, "force", false, "with --out, replace FILE if it exists")
+}
+
+// Parse returns the file to write ("" for stdout) and whether to replace it.
+func (o *Out) Parse(cmd *cobra.Command) (path string, force bool, err error) {
+	if cmd.Flags().Changed("out") {
+		switch strings.TrimSpace(o.path) {
+		case "":
+			// An unset variable in `--out "$FILE"` must not send the
+			// token to stdout, into a CI log.
+			return "", false, failure.Usagef("--out needs a file name (or - for stdout)")
+		case "-":
+			if o.force {
+				return "", false, failure.Usagef("--force only applies with --out FILE")
+			}
+			return "", false, nil
+		}
+		path = databrickscfg.ExpandHome(o.path)
+	}
+	if o.force && path == "" {
+		return "", false, failure.Usagef("--force only applies with --out FILE")
+	}
+	return path, o.force, nil
+}
+
+// Profiles is --all-profiles, --profiles and --parallel.
+type Profiles struct {
+	All      bool
+	Patterns []string
+	Parallel int
+}
+
+// DefaultParallel bounds how many requests run at once.
+const DefaultParallel = 32
+
+// Register declares the profile selection flags on cmd.
+func (p *Profiles) Register(cmd *cobra.Command, complete func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) {
+	fs := cmd.Flags()
+	fs.BoolVar(&p.All, "all-profiles", false, "work on every profile in the config file, concurrently")
+	fs.StringSliceVar(&p.Patterns, "profiles", nil, "work on these `PROFILES` (comma-separated; globs such as prod-* allowed)")
+	fs.IntVar(&p.Parallel, "parallel", DefaultParallel, "at most `N` requests at once")
+	if complete != nil {
+		_ = cmd.RegisterFlagCompletionFunc("profiles", completeList(complete))
+	}
+}
+
+// completeList completes the next item of a comma-separated list.
+func completeList(complete func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		done, last := "", toComplete
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			done, last = toComplete[:i+1], toComplete[i+1:]
+		}
+		cands, dir := complete(cmd, args, last)
+		already := map[string]bool{}
+		for _, d := range strings.Split(done, ",") {
+			already[d] = true
+		}
+		var out []string
+		for _, c := range cands {
+			name, _, _ := strings.Cut(c, "\t")
+			if !already[name] {
+				out = append(out, done+c)
+			}
+		}
+		return out, dir | cobra.ShellCompDirectiveNoSpace
+	}
+}
+
+// Active reports whether several workspaces were asked for.
+func (p *Profiles) Active() bool { return p.All || len(p.Patterns) > 0 }
+
+// Validate rejects combinations that cannot be meant.
+func (p *Profiles) Validate(globalProfile string) error {
+	switch {
+	case p.All && len(p.Patterns) > 0:
+		return failure.Usagef("use either --all-profiles or --profiles, not both")
+	case p.Active() && globalProfile != "":
+		return failure.Usagef("--profile names one workspace; with --all-profiles or --profiles leave it out")
+	case p.Parallel < 1:
+		return failure.Usagef("--parallel must be at least 1")
+	}
+	for _, pat := range p.Patterns {
+		if strings.TrimSpace(pat) == "" {
+			return failure.Usagef("--profiles has an empty name")
+		}
+	}
+	return nil
+}
+
+// Consent is --yes, --dry-run and --include-own, which every destructive
+// command takes.
+type Consent struct {
+	Yes        bool
+	DryRun     bool
+	IncludeOwn bool
+}
+
+// Register declares the consent flags on cmd; verb is "revoke" or "replace".
+func (c *Consent) Register(cmd *cobra.Command, verb string) {
+	cmd.Flags().BoolVarP(&c.Yes, "yes", "y", false, fmt.Sprintf("%s without asking (needed without a terminal when the plan has more than one token, or a token a profile signs in with)", verb))
+	cmd.Flags().BoolVar(&c.DryRun, "dry-run", false, "show the plan, change nothing")
+	cmd.Flags().BoolVar(&c.IncludeOwn, "include-own", false, fmt.Sprintf("also %s tokens that profiles sign in with (last; those profiles stop working)", verb))
+}
+
+// Tokens is the engine's view of the consent flags.
+func (c Consent) Tokens() tokens.Consent {
+	return tokens.Consent{Yes: c.Yes, IncludeOwn: c.IncludeOwn}
+}
+
+// ValidateIDs checks token IDs given as arguments.
+func ValidateIDs(ids []string) error {
+	for _, id := range ids {
+		if err := tokens.ValidateID(id); err != nil {
+			return &failure.UsageError{Err: err}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package tokens
+
+import "context"
+
+// API is everything the token commands may do to a workspace. The
+// implementation over the Databricks SDK lives in package workspace; tests
+// use an in-memory fake. Every call is bounded by the caller's --timeout
+// inside the implementation: callers pass only a context.
+type API interface {
+	// The caller's own tokens (the Token API).
+	Create(ctx context.Context, req CreateRequest) (*Created, error)
+	List(ctx context.Context) ([]Token, error)
+	Revoke(ctx context.Context, tokenID string) error
+
+	// Every user's tokens (the Token Management API); workspace admins only.
+	ListAll(ctx context.Context, req ListAllRequest) ([]Token, error)
+	RevokeAny(ctx context.Context, tokenID string) error
+	// CreateOnBehalfOf mints a token for a service principal.
+	CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error)
+}
+
+type CreateRequest struct {
+	Comment string
+	// LifetimeSeconds of 0 sends nothing, so the workspace default applies.
+	LifetimeSeconds int64
+}
+
+type ListAllRequest struct {
+	// CreatedBy filters by the creator: a user name, or a numeric user ID.
+	CreatedBy string
+}
+
+type OnBehalfOfRequest struct {
+	ApplicationID   string
+	Comment         string
+	LifetimeSeconds int64
+}
+
+// Scope is whose tokens a command works on: the caller's (the Token API)
+// or, for admins, everyone's (the Token Management API). It is the one
+// place that choice is made.
+type Scope struct {
+	AllUsers bool
+	// CreatedBy narrows AllUsers to one creator (name or numeric ID).
+	CreatedBy string
+}
+
+// List lists the tokens in scope.
+func (s Scope) List(ctx context.Context, api API) ([]Token, error) {
+	if s.AllUsers {
+		return api.ListAll(ctx, ListAllRequest{CreatedBy: s.CreatedBy})
+	}
+	return api.List(ctx)
+}
+
+// Revoke revokes a token in scope.
+func (s Scope) Revoke(ctx context.Context, api API, id string) error {
+	if s.AllUsers {
+		return api.RevokeAny(ctx, id)
+	}
+	return api.Revoke(ctx, id)
+}
+
+// RevokeCommand is the command that revokes a token in this scope, for advice.
+func (s Scope) RevokeCommand() string {
+	if s.AllUsers {
+		return "dbtok revoke --all-users"
+	}
+	return "dbtok revoke"
+}
+
+// ListCommand is the command that lists tokens in this scope, for advice.
+func (s Scope) ListCommand() string {
+	if s.AllUsers {
+		return "dbtok list --all-users"
+	}
+	return "dbtok list"
+}

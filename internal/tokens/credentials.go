@@ -1,0 +1,183 @@
+package tokens
+
+import (
+	"sort"
+	"strings"
+)
+
+// Credential is a personal access token that something signs in with: a
+// profile of the config file, or DATABRICKS_TOKEN.
+type Credential struct {
+	Profile string
+	Host    string
+	Value   Secret
+}
+
+// Record is dbtok's memory of the tokens it delivered (by digest, never by
+// value) and of which workspaces derive token IDs from values.
+type Record interface {
+	Lookup(host, value string) (id string, ok bool)
+	UsesDigestIDs(host string) bool
+	NoteDigestIDs(host string)
+}
+
+// Credentials tells which tokens profiles sign in with. It covers every
+// profile of the config file, not only those a command selected: revoking
+// profile A's token through profile B must be as impossible as through A.
+type Credentials struct {
+	all    []Credential
+	record Record
+	digest map[string]bool
+}
+
+// NewCredentials starts from every credential in use; rec may be nil.
+func NewCredentials(all []Credential, rec Record) *Credentials {
+	return &Credentials{all: all, record: rec, digest: map[string]bool{}}
+}
+
+// digestIDs reports whether host is known to derive token IDs from values,
+// in which case a credential's ID is its digest: a match cannot be wrong.
+func (c *Credentials) digestIDs(hostKey string) bool {
+	if c.digest[hostKey] {
+		return true
+	}
+	return c.record != nil && c.record.UsesDigestIDs(hostKey)
+}
+
+func (c *Credentials) learn(hostKey string) {
+	if c.digest[hostKey] {
+		return
+	}
+	c.digest[hostKey] = true
+	if c.record != nil && !c.record.UsesDigestIDs(hostKey) {
+		c.record.NoteDigestIDs(hostKey)
+	}
+}
+
+// Learn takes what a listing of a workspace proves: if a listed ID is the
+// digest of a known credential's value, the workspace derives IDs that way.
+func (c *Credentials) Learn(hostKey string, listed []Token) {
+	if c.digestIDs(hostKey) {
+		return
+	}
+	ids := map[string]bool{}
+	for _, t := range listed {
+		ids[t.ID] = true
+	}
+	for _, cr := range c.all {
+		if HostKey(cr.Host) == hostKey && ids[cr.Value.Digest()] {
+			c.learn(hostKey)
+			return
+		}
+	}
+}
+
+// LearnCreated takes what a new token proves: its ID is its value's digest.
+func (c *Credentials) LearnCreated(hostKey string, created *Created) {
+	if created != nil && created.Token.ID == created.Value.Digest() {
+		c.learn(hostKey)
+	}
+}
+
+// on returns the credentials for a workspace.
+func (c *Credentials) on(hostKey string) []Credential {
+	var out []Credential
+	for _, cr := range c.all {
+		if HostKey(cr.Host) == hostKey {
+			out = append(out, cr)
+		}
+	}
+	return out
+}
+
+// idOf is the ID of a credential's token, if it can be told.
+func (c *Credentials) idOf(hostKey string, cr Credential) (string, bool) {
+	if c.digestIDs(hostKey) {
+		return cr.Value.Digest(), true
+	}
+	if c.record != nil {
+		if id, ok := c.record.Lookup(hostKey, cr.Value.Reveal()); ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// ProfilesUsing names, sorted, what signs in with token id on the workspace.
+func (c *Credentials) ProfilesUsing(hostKey, id string) []string {
+	var out []string
+	for _, cr := range c.on(hostKey) {
+		if cr.Value.Digest() == id {
+			out = append(out, cr.Profile)
+			continue
+		}
+		if known, ok := c.idOf(hostKey, cr); ok && known == id {
+			out = append(out, cr.Profile)
+		}
+	}
+	return uniqueSorted(out)
+}
+
+// IDFor is the ID of the token profile signs in with on the workspace.
+func (c *Credentials) IDFor(hostKey, profile string) (string, bool) {
+	for _, cr := range c.on(hostKey) {
+		if cr.Profile == profile {
+			return c.idOf(hostKey, cr)
+		}
+	}
+	return "", false
+}
+
+// Unidentified names what signs in to the workspace with a token whose ID
+// dbtok cannot tell: the workspace is not known to derive IDs from values
+// and dbtok did not deliver the token. Such a token may be among those a
+// plan would revoke.
+func (c *Credentials) Unidentified(hostKey string) []string {
+	var out []string
+	for _, cr := range c.on(hostKey) {
+		if cr.Value.Digest() == "" {
+			continue
+		}
+		if _, ok := c.idOf(hostKey, cr); !ok {
+			out = append(out, cr.Profile)
+		}
+	}
+	return uniqueSorted(out)
+}
+
+// SameValue names the profiles of a workspace whose token has the given
+// value, which must be updated together when it is replaced.
+func (c *Credentials) SameValue(hostKey string, value Secret) []string {
+	var out []string
+	for _, cr := range c.on(hostKey) {
+		if cr.Value.Reveal() == value.Reveal() {
+			out = append(out, cr.Profile)
+		}
+	}
+	return uniqueSorted(out)
+}
+
+func uniqueSorted(in []string) []string {
+	sort.Strings(in)
+	out := in[:0]
+	for i, s := range in {
+		if i == 0 || s != in[i-1] {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Names joins profile names for messages: "a", "a and b", "a, b and c".
+func Names(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

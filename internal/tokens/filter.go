@@ -1,0 +1,142 @@
+package tokens
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dbtok/dbtok/internal/glob"
+)
+
+// Filter selects tokens. Every condition that is set must hold; the zero
+// Filter selects everything. Build one with the Set methods, which reject
+// values that would silently widen a selection.
+type Filter struct {
+	expiringWithin time.Duration
+	expired        bool
+	comment        *glob.Pattern
+	commentText    string
+	commentExact   *string
+	createdBefore  time.Duration
+	noExpiry       bool
+	parts          []string
+}
+
+// SetExpiringWithin keeps tokens that expire within d (expired ones included).
+func (f *Filter) SetExpiringWithin(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be longer than zero")
+	}
+	f.expiringWithin = d
+	f.parts = append(f.parts, "expiring within "+span(d))
+	return f.check()
+}
+
+// SetExpired keeps tokens past their expiry time.
+func (f *Filter) SetExpired() error {
+	f.expired = true
+	f.parts = append(f.parts, "expired")
+	return f.check()
+}
+
+// SetNoExpiry keeps tokens that never expire.
+func (f *Filter) SetNoExpiry() error {
+	f.noExpiry = true
+	f.parts = append(f.parts, "never expiring")
+	return f.check()
+}
+
+// SetCreatedBefore keeps tokens created more than d ago.
+func (f *Filter) SetCreatedBefore(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be longer than zero")
+	}
+	f.createdBefore = d
+	f.parts = append(f.parts, "created more than "+span(d)+" ago")
+	return nil
+}
+
+// SetComment keeps tokens whose comment matches the glob pattern. An empty
+// pattern is refused: `--comment "$UNSET"` must not mean "any comment".
+func (f *Filter) SetComment(pattern string) error {
+	if pattern == "" {
+		return fmt.Errorf("is empty")
+	}
+	p, err := glob.Compile(pattern)
+	if err != nil {
+		return fmt.Errorf("%q is not a valid pattern: %v", pattern, err)
+	}
+	f.comment, f.commentText = p, pattern
+	f.parts = append(f.parts, fmt.Sprintf("comment matching %q", pattern))
+	return nil
+}
+
+// SetCommentExact keeps tokens whose comment is exactly text; an empty
+// text means tokens without a comment.
+func (f *Filter) SetCommentExact(text string) {
+	f.commentExact = &text
+	if text == "" {
+		f.parts = append(f.parts, "without a comment")
+	} else {
+		f.parts = append(f.parts, fmt.Sprintf("comment %q", text))
+	}
+}
+
+func (f *Filter) check() error {
+	if f.noExpiry && (f.expired || f.expiringWithin > 0) {
+		return fmt.Errorf("--no-expiry cannot be combined with --expired or --expiring-within: no token matches both")
+	}
+	return nil
+}
+
+// Active reports whether any condition is set.
+func (f *Filter) Active() bool { return len(f.parts) > 0 }
+
+// Match reports whether t meets every condition at time now.
+func (f *Filter) Match(t Token, now time.Time) bool {
+	exp, expires := t.Expires()
+	switch {
+	case f.noExpiry && expires:
+		return false
+	case f.expired && (!expires || exp.After(now)):
+		return false
+	case f.expiringWithin > 0 && (!expires || exp.After(now.Add(f.expiringWithin))):
+		return false
+	case f.createdBefore > 0 && t.Created().After(now.Add(-f.createdBefore)):
+		return false
+	case f.comment != nil && !f.comment.Match(t.Comment):
+		return false
+	case f.commentExact != nil && t.Comment != *f.commentExact:
+		return false
+	}
+	return true
+}
+
+// Apply returns the tokens that match, in their original order.
+func (f *Filter) Apply(list []Token, now time.Time) []Token {
+	if !f.Active() {
+		return list
+	}
+	var out []Token
+	for _, t := range list {
+		if f.Match(t, now) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Describe says in words what the filter selects, for messages.
+func (f *Filter) Describe() string { return strings.Join(f.parts, ", ") }
+
+// CommentPattern is the --comment glob, "" if none.
+func (f *Filter) CommentPattern() string { return f.commentText }
+
+// span renders a duration as a person typed it: days when whole.
+func span(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
+}

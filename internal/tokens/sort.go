@@ -1,0 +1,53 @@
+package tokens
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// SortKeys are the orders a list can have.
+var SortKeys = []string{"expiry", "created", "comment"}
+
+// ValidSortKey reports whether key is one of SortKeys.
+func ValidSortKey(key string) bool {
+	for _, k := range SortKeys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Sort orders list by key: "expiry" (soonest first, never last), "created"
+// (oldest first) or "comment" (case-insensitive). Ties fall back to
+// creation time, then ID, so output is stable.
+func Sort(list []Token, key string) {
+	if !ValidSortKey(key) {
+		panic(fmt.Sprintf("tokens: unknown sort key %q", key))
+	}
+	expiry := func(t Token) int64 {
+		if t.ExpiryTime <= 0 {
+			return 1<<63 - 1
+		}
+		return t.ExpiryTime
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		switch key {
+		case "comment":
+			ac, bc := strings.ToLower(a.Comment), strings.ToLower(b.Comment)
+			if ac != bc {
+				return ac < bc
+			}
+		case "expiry":
+			if expiry(a) != expiry(b) {
+				return expiry(a) < expiry(b)
+			}
+		}
+		if a.CreationTime != b.CreationTime {
+			return a.CreationTime < b.CreationTime
+		}
+		return a.ID < b.ID
+	})
+}

@@ -1,0 +1,112 @@
+// Package tokens holds dbtok's rules about personal access tokens: what a
+// token is, the narrow API a workspace offers for them, and everything
+// commands decide about them (filters, order, ID prefixes, which token a
+// profile signs in with, orphans, and the plan/confirm/apply engine for
+// destructive work). It knows nothing about HTTP, flags or output formats.
+package tokens
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Token is a PAT's public information. Times are epoch milliseconds, as
+// the API sends them; ExpiryTime is -1 (or 0) when the token never expires.
+type Token struct {
+	ID           string
+	Comment      string
+	CreationTime int64
+	ExpiryTime   int64
+
+	// Only the Token Management API fills these.
+	Owner *Owner
+}
+
+// Owner is who created and owns a token, as admins see it.
+type Owner struct {
+	CreatedByID       int64
+	CreatedByUsername string
+	OwnerID           int64
+	// LastUsedDay is epoch milliseconds of the day last used, 0 if never.
+	LastUsedDay int64
+}
+
+// Created is the creation time; zero when unknown (a token named by ID
+// and never listed).
+func (t Token) Created() time.Time {
+	if t.CreationTime == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(t.CreationTime)
+}
+
+// Expires reports the expiry time and whether there is one.
+func (t Token) Expires() (time.Time, bool) {
+	if t.ExpiryTime <= 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(t.ExpiryTime), true
+}
+
+// ExpiryOrZero is the expiry time, the zero time for never.
+func (t Token) ExpiryOrZero() time.Time {
+	exp, _ := t.Expires()
+	return exp
+}
+
+// Lifetime is the token's lifetime in whole seconds, 0 when it never
+// expires (or its times make no sense).
+func (t Token) Lifetime() int64 {
+	if t.ExpiryTime <= 0 || t.ExpiryTime <= t.CreationTime {
+		return 0
+	}
+	return (t.ExpiryTime - t.CreationTime + 999) / 1000
+}
+
+// Created is a new token: its value, shown once, and its information.
+type Created struct {
+	Value Secret
+	Token Token
+}
+
+// Secret holds a token value. It prints as a placeholder, so a value that
+// slips into an error, a log line or a %v is not leaked; Reveal is the one
+// deliberate way to get at it.
+type Secret struct{ v string }
+
+func NewSecret(v string) Secret { return Secret{v} }
+
+func (s Secret) Reveal() string   { return s.v }
+func (s Secret) IsZero() bool     { return s.v == "" }
+func (s Secret) String() string   { return "[REDACTED]" }
+func (s Secret) GoString() string { return "tokens.Secret{[REDACTED]}" }
+
+// MarshalJSON refuses to serialise a secret by accident; output code
+// writes Reveal() explicitly where the value is meant to be shown.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"[REDACTED]"`), nil }
+
+// Digest is the SHA-256 of the value in hex. Workspaces derive token IDs
+// this way (the SDK documents token_id as the token's SHA-256), which is
+// how dbtok recognises a profile's token among the listed ones.
+func (s Secret) Digest() string {
+	sum := sha256.Sum256([]byte(s.v))
+	return hex.EncodeToString(sum[:])
+}
+
+// ValidateComment rejects comments that would not survive as one line in a
+// table or a shell loop: comments are how people find their tokens again.
+func ValidateComment(c string) error {
+	for _, r := range c {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("contains a control character (%q): use a single line of text", r)
+		}
+	}
+	if !utf8.ValidString(c) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+// Package tokenview is how a token looks in output: its stable JSON object
+// (the documented contract) and its table columns and cells.
+package tokenview
+
+import (
+	"time"
+
+	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/tokens"
+)
+
+// JSON is the documented JSON shape of a token. Field names follow the
+// API; created_at/expires_at add RFC 3339 times for people and jq.
+type JSON struct {
+	TokenID      string  `json:"token_id"`
+	Comment      string  `json:"comment"`
+	CreationTime int64   `json:"creation_time"`
+	ExpiryTime   int64   `json:"expiry_time"`
+	CreatedAt    string  `json:"created_at"`
+	ExpiresAt    *string `json:"expires_at"`
+}
+
+// ToJSON renders t; expiry_time is -1 and expires_at null when it never expires.
+func ToJSON(t tokens.Token) JSON {
+	j := JSON{
+		TokenID:      t.ID,
+		Comment:      t.Comment,
+		CreationTime: t.CreationTime,
+		ExpiryTime:   -1,
+		CreatedAt:    output.Timestamp(t.Created()),
+	}
+	if exp, ok := t.Expires(); ok {
+		j.ExpiryTime = t.ExpiryTime
+		s := output.Timestamp(exp)
+		j.ExpiresAt = &s
+	}
+	return j
+}
+
+// WorkspaceJSON names the workspace a token lives in; it is added to each
+// object when a command works on several profiles.
+type WorkspaceJSON struct {
+	Profile string `json:"profile"`
+	Host    string `json:"host"`
+}
+
+// OwnerJSON is what admins see about a token's owner (--all-users).
+type OwnerJSON struct {
+	CreatedByID       int64   `json:"created_by_id"`
+	CreatedByUsername string  `json:"created_by_username"`
+	OwnerID           int64   `json:"owner_id"`
+	LastUsedDay       int64   `json:"last_used_day"`
+	LastUsedAt        *string `json:"last_used_at"`
+}
+
+// RowJSON is a token as list prints it: the token, and the workspace and
+// owner parts when the command's mode includes them.
+type RowJSON struct {
+	*WorkspaceJSON
+	JSON
+	*OwnerJSON
+}
+
+// Row renders t; place is nil in single-workspace mode.
+func Row(t tokens.Token, place *tokens.Place) RowJSON {
+	r := RowJSON{JSON: ToJSON(t)}
+	if place != nil {
+		r.WorkspaceJSON = &WorkspaceJSON{Profile: place.Profile, Host: place.Host}
+	}
+	if o := t.Owner; o != nil {
+		r.OwnerJSON = &OwnerJSON{
+			CreatedByID:       o.CreatedByID,
+			CreatedByUsername: o.CreatedByUsername,
+			OwnerID:           o.OwnerID,
+			LastUsedDay:       o.LastUsedDay,
+		}
+		if o.LastUsedDay > 0 {
+			s := time.UnixMilli(o.LastUsedDay).UTC().Format(time.DateOnly)
+			r.OwnerJSON.LastUsedAt = &s
+		}
+	}
+	return r
+}
+
+// SoonThreshold is when an expiring token starts to be highlighted.
+const SoonThreshold = 7 * 24 * time.Hour
+
+// Style colours expired tokens red and soon-expiring ones yellow.
+func Style(t tokens.Token, now time.Time) output.Style {
+	exp, ok := t.Expires()
+	switch {
+	case !ok:
+		return output.Plain
+	case !exp.After(now):
+		return output.Bad
+	case exp.Sub(now) < SoonThreshold:
+		return output.Warn
+	}
+	return output.Plain
+}
+
+// Columns says which columns a token table has.
+type Columns struct {
+	Profile   bool // several workspaces
+	CreatedBy bool // --all-users
+	LastUsed  bool // --all-users
+	SignsIn   bool // plans: what signs in with the token
+}
+
+// Header is the table's columns.
+func (c Columns) Header() []output.Column {
+	var h []output.Column
+	if c.Profile {
+		h = append(h, output.Column{Header: "PROFILE"})
+	}
+	h = append(h, output.Column{Header: "ID"})
+	if c.CreatedBy {
+		h = append(h, output.Column{Header: "CREATED BY", Flex: true})
+	}
+	h = append(h, output.Column{Header: "COMMENT", Flex: true},
+		output.Column{Header: "CREATED"}, output.Column{Header: "EXPIRES"})
+	if c.LastUsed {
+		h = append(h, output.Column{Header: "LAST USED"})
+	}
+	if c.SignsIn {
+		h = append(h, output.Column{Header: "SIGNS IN", Flex: true})
+	}
+	return h
+}
+
+// Row is t's table row, in place, with what signs in with it.
+func (c Columns) Row(place tokens.Place, t tokens.Token, signsIn []string, now time.Time) output.Row {
+	var cells []output.Cell
+	if c.Profile {
+		cells = append(cells, output.Text(place.Profile))
+	}
+	cells = append(cells, output.ID(t.ID))
+	if c.CreatedBy {
+		by := ""
+		if t.Owner != nil {
+			by = t.Owner.CreatedByUsername
+		}
+		cells = append(cells, output.Text(by))
+	}
+	cells = append(cells, output.Text(t.Comment), output.Time(t.Created()), output.Expiry(t.ExpiryOrZero()))
+	if c.LastUsed {
+		var day time.Time
+		if t.Owner != nil && t.Owner.LastUsedDay > 0 {
+			day = time.UnixMilli(t.Owner.LastUsedDay).UTC()
+		}
+		cells = append(cells, output.Day(day))
+	}
+	if c.SignsIn {
+		cells = append(cells, output.Join(", ", signsIn))
+	}
+	return output.Row{Cells: cells, Style: Style(t, now)}
+}
+
+// Summary is a new token's details as "Label: value" lines.
+func Summary(t tokens.Token) []output.Field {
+	return []output.Field{
+		output.F("Token ID:", output.Text(t.ID)),
+		output.F("Comment:", output.Text(t.Comment)),
+		output.F("Created:", output.Stamp(t.Created())),
+		output.F("Expires:", output.Stamp(t.ExpiryOrZero())),
+	}
+}

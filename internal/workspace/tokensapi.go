@@ -1,0 +1,311 @@
+package workspace
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go/apierr"
+	"github.com/databricks/databricks-sdk-go/client"
+	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/databricks/databricks-sdk-go/httpclient"
+	"github.com/databricks/databricks-sdk-go/service/settings"
+	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/tokens"
+)
+
+// tokensAPI implements tokens.API with the SDK's Tokens and TokenManagement
+// services. It links only the client and settings packages, not the whole
+// workspace client. Every call is bounded by timeout, so commands pass a
+// context and nothing else.
+type tokensAPI struct {
+	// client serves the reads, which are safe to repeat.
+	client *client.DatabricksClient
+	// tokens and mgmt sit on a client that never repeats a request after
+	// an answer other than 429: a create repeated after a 503 that the
+	// server had in fact carried out mints a second token nobody sees.
+	tokens  *settings.TokensAPI
+	mgmt    *settings.TokenManagementAPI
+	timeout time.Duration
+}
+
+func newTokensAPI(c *client.DatabricksClient, timeout time.Duration) (*tokensAPI, error) {
+	once, err := singleAttemptClient(c)
+	if err != nil {
+		return nil, err
+	}
+	return &tokensAPI{
+		client:  c,
+		tokens:  settings.NewTokens(once),
+		mgmt:    settings.NewTokenManagement(once),
+		timeout: timeout,
+	}, nil
+}
+
+// singleAttemptClient shares c's configuration and credentials but retries
+// only a 429, which says the request was turned away untouched. (Failed
+// connections are handled by the transport, which never repeats a request
+// that may have reached the server.)
+func singleAttemptClient(c *client.DatabricksClient) (*client.DatabricksClient, error) {
+	cc, err := config.HTTPClientConfigFromConfig(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	cc.TransientErrors = nil
+	cc.ErrorRetriable = func(_ context.Context, err error) bool {
+		var apiErr *apierr.APIError
+		return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests
+	}
+	return client.NewWithClient(c.Config, httpclient.NewApiClient(cc))
+}
+
+// call bounds one API call by the --timeout and classifies its error.
+func (a *tokensAPI) call(ctx context.Context, fn func(context.Context) error) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	// A caller's earlier deadline (clean-up after Ctrl-C) is what was
+	// waited, not --timeout.
+	deadline, _ := ctx.Deadline()
+	waited := deadline.Sub(start).Round(time.Millisecond)
+	if err := classify(ctx, fn(ctx), waited); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
+	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
+		resp, err := a.tokens.Create(ctx, settings.CreateTokenRequest{
+			Comment:         req.Comment,
+			LifetimeSeconds: req.LifetimeSeconds,
+		})
+		if err != nil || resp.TokenInfo == nil {
+			return "", nil, err
+		}
+		t := fromPublic(*resp.TokenInfo)
+		return resp.TokenValue, &t, nil
+	})
+}
+
+func (a *tokensAPI) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
+	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
+		resp, err := a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
+			ApplicationId:   req.ApplicationID,
+			Comment:         req.Comment,
+			LifetimeSeconds: req.LifetimeSeconds,
+		})
+		if err != nil || resp.TokenInfo == nil {
+			return "", nil, err
+		}
+		t := fromInfo(*resp.TokenInfo)
+		return resp.TokenValue, &t, nil
+	})
+}
+
+// mint runs a call that creates a token and accepts its answer only with
+// both a value and the token's information.
+func (a *tokensAPI) mint(ctx context.Context, call func(context.Context) (string, *tokens.Token, error)) (*tokens.Created, error) {
+	var value string
+	var info *tokens.Token
+	err := a.call(ctx, func(ctx context.Context) error {
+		return changing(ctx, a.timeout, func(ctx context.Context) error {
+			var err error
+			value, info, err = call(ctx)
+			if err == nil && (value == "" || info == nil) {
+				err = &failure.APIError{Kind: failure.KindProtocol, Message: "the workspace answered without a token"}
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tokens.Created{Value: tokens.NewSecret(value), Token: *info}, nil
+}
+
+// List retries a server error (500, 502, 504) a few times within the
+// deadline: it changes nothing, so repeating it is safe. The SDK itself
+// retries only 429 and 503.
+func (a *tokensAPI) List(ctx context.Context) ([]tokens.Token, error) {
+	return a.list(ctx, "/api/2.0/token/list", nil, false)
+}
+
+func (a *tokensAPI) ListAll(ctx context.Context, req tokens.ListAllRequest) ([]tokens.Token, error) {
+	query := map[string]any{}
+	if id, err := strconv.ParseInt(req.CreatedBy, 10, 64); err == nil {
+		query["created_by_id"] = id
+	} else if req.CreatedBy != "" {
+		query["created_by_username"] = req.CreatedBy
+	}
+	return a.list(ctx, "/api/2.0/token-management/tokens", query, true)
+}
+
+// Revoke retries a 503 or a gateway error itself, on the client that does
+// not: if an earlier attempt had in fact worked, the retry finds the token
+// gone, and that is success, not "not found". A 500 is not retried: the
+// error says the token may have been revoked.
+func (a *tokensAPI) Revoke(ctx context.Context, tokenID string) error {
+	return a.call(ctx, func(ctx context.Context) error {
+		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
+			return a.tokens.DeleteByTokenId(ctx, tokenID)
+		})
+	})
+}
+
+func (a *tokensAPI) RevokeAny(ctx context.Context, tokenID string) error {
+	return a.call(ctx, func(ctx context.Context) error {
+		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
+			return a.mgmt.DeleteByTokenId(ctx, tokenID)
+		})
+	})
+}
+
+// list makes the same call as the SDK's Tokens.ListAll and
+// TokenManagement.ListAll (the SDK's client: its auth, retries, rate limit
+// and logging) but decodes into plain structs. The SDK's own types decode
+// through a reflective path, to track ForceSendFields, that costs tens of
+// microseconds per token: seconds and 100 MB for an admin's 20,000 tokens.
+func (a *tokensAPI) list(ctx context.Context, path string, query map[string]any, owners bool) ([]tokens.Token, error) {
+	var resp listResponse
+	err := a.call(ctx, func(ctx context.Context) error {
+		return retryReads(ctx, a.timeout, func(ctx context.Context) error {
+			resp = listResponse{}
+			headers := map[string]string{"Accept": "application/json"}
+			if id := a.client.Config.WorkspaceID; id != "" {
+				headers["X-Databricks-Workspace-Id"] = id
+			}
+			// A reader, decoded here, spares the SDK's second copy of the body.
+			var body io.ReadCloser
+			if err := a.client.Do(ctx, http.MethodGet, path, headers, query, nil, &body); err != nil {
+				return err
+			}
+			defer body.Close()
+			br := bufio.NewReader(body)
+			// The SDK has read the whole body by now: a decoding error is a
+			// malformed answer, not a broken connection.
+			if first, _ := br.Peek(1); len(first) == 1 && first[0] == '<' {
+				return &failure.APIError{Kind: failure.KindProtocol, Message: "an HTML page came back instead of an API response", Err: errors.New("HTML")}
+			}
+			if err := json.NewDecoder(br).Decode(&resp); err != nil && !errors.Is(err, io.EOF) {
+				return &failure.APIError{Kind: failure.KindProtocol, Message: "the response is not valid JSON", Err: err}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tokens.Token, len(resp.TokenInfos))
+	for i, t := range resp.TokenInfos {
+		out[i] = tokens.Token{ID: t.TokenID, Comment: t.Comment, CreationTime: t.CreationTime, ExpiryTime: t.ExpiryTime}
+		if owners {
+			out[i].Owner = &tokens.Owner{
+				CreatedByID:       t.CreatedByID,
+				CreatedByUsername: t.CreatedByUsername,
+				OwnerID:           t.OwnerID,
+				LastUsedDay:       t.LastUsedDay,
+			}
+		}
+	}
+	return out, nil
+}
+
+// listResponse is the list answers' shape ("token_infos" is absent when
+// there are none).
+type listResponse struct {
+	TokenInfos []struct {
+		TokenID           string `json:"token_id"`
+		Comment           string `json:"comment"`
+		CreationTime      int64  `json:"creation_time"`
+		ExpiryTime        int64  `json:"expiry_time"`
+		CreatedByID       int64  `json:"created_by_id"`
+		CreatedByUsername string `json:"created_by_username"`
+		OwnerID           int64  `json:"owner_id"`
+		LastUsedDay       int64  `json:"last_used_day"`
+	} `json:"token_infos"`
+}
+
+func revokeWithRetry(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
+	var ambiguous bool
+	for attempt := 1; ; attempt++ {
+		err := changing(ctx, waited, call)
+		var e *failure.APIError
+		if !errors.As(err, &e) {
+			return err
+		}
+		if e.Kind == failure.KindNotFound && ambiguous {
+			return nil
+		}
+		transient := e.Kind == failure.KindUnavailable && e.Status != http.StatusInternalServerError
+		if !transient || attempt == 4 {
+			return err
+		}
+		ambiguous = ambiguous || e.MaybeApplied
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+	}
+}
+
+// changing runs a call that changes the workspace and classifies its
+// error, marking it MaybeApplied when the request can have reached the
+// server and no answer said it did nothing.
+func changing(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
+	// Having a connection is the conservative sign that the request may
+	// have been sent: WroteRequest runs on the transport's writer goroutine
+	// and can be reported after the response has been read.
+	var sent atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { sent.Store(true) },
+	})
+	e := classify(ctx, call(traced), waited)
+	if e == nil {
+		return nil
+	}
+	e.MaybeApplied = sent.Load() && !e.Refused()
+	return e
+}
+
+func retryReads(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
+	const attempts = 3
+	for i := 1; ; i++ {
+		e := classify(ctx, call(ctx), waited)
+		if e == nil {
+			return nil
+		}
+		if e.Kind != failure.KindUnavailable || e.Status == 503 || i == attempts {
+			return e
+		}
+		select {
+		case <-ctx.Done():
+			return e
+		case <-time.After(time.Duration(i) * 300 * time.Millisecond):
+		}
+	}
+}
+
+func fromInfo(i settings.TokenInfo) tokens.Token {
+	return tokens.Token{
+		ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime,
+		Owner: &tokens.Owner{
+			CreatedByID:       i.CreatedById,
+			CreatedByUsername: i.CreatedByUsername,
+			OwnerID:           i.OwnerId,
+			LastUsedDay:       i.LastUsedDay,
+		},
+	}
+}
+
+func fromPublic(i settings.PublicTokenInfo) tokens.Token {
+	return tokens.Token{ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime}
+}
