@@ -112,6 +112,9 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"allowsecret": func(ts *testscript.TestScript, neg bool, args []string) {
 			// allowsecret FILE: FILE holds a token value on purpose (a
 			// config file the script wrote one into).
+			if len(args) != 1 {
+				ts.Fatalf("usage: allowsecret FILE")
+			}
 			ts.Value(outFilesKey{}).(map[string]bool)[ts.MkAbs(args[0])] = true
 		},
 		"checkhygiene": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -249,11 +252,14 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 // guards against hangs (a 5-minute retry loop), not speed: speed belongs
 // in `make bench`.
 func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
-	max, err := time.ParseDuration(args[0])
-	if err != nil || len(args) != 1 {
+	if len(args) != 1 {
 		ts.Fatalf("usage: elapsed MAX")
 	}
-	ms, _ := strconv.ParseInt(ts.Getenv("ELAPSED_MS"), 10, 64)
+	max, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("usage: elapsed MAX: %v", err)
+	}
+	ms := int64(atoi(ts, ts.Getenv("ELAPSED_MS")))
 	if time.Duration(ms)*time.Millisecond > max {
 		ts.Fatalf("dbtok took %dms, more than %s", ms, max)
 	}
@@ -278,6 +284,25 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu total N                       the server saw N requests in all
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
+//
+// atoi is strconv.Atoi that fails the script on a typo instead of
+// quietly reading 0.
+func atoi(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("%q is not a number", s)
+	}
+	return n
+}
+
+// emuArgs is how many arguments each emu subcommand takes, counting the
+// subcommand itself.
+var emuArgs = map[string]int{
+	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
+	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
+	"requests": 4, "total": 2, "body": 3, "state": 2,
+}
+
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: emu SUBCOMMAND ...")
@@ -289,9 +314,18 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "@legacy":
 		srv, args = ts.Value(legacyKey{}).(*emulator.Server), args[1:]
 	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: emu [@other|@legacy] SUBCOMMAND ...")
+	}
+	if n, ok := emuArgs[args[0]]; ok && len(args) != n {
+		ts.Fatalf("emu %s takes %d arguments, got %d", args[0], n-1, len(args)-1)
+	}
+	if args[0] == "fault" && len(args) < 2 {
+		ts.Fatalf("emu fault needs key=value arguments")
+	}
 	switch args[0] {
 	case "tokens":
-		want, _ := strconv.Atoi(args[2])
+		want := atoi(ts, args[2])
 		got := len(srv.Tokens(args[1]))
 		if (got == want) == neg {
 			ts.Fatalf("%s holds %d live tokens, want %d", args[1], got, want)
@@ -338,14 +372,17 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		_, err := srv.SeedWithID(args[1], args[2], args[3], srv.Now(), 24*time.Hour)
 		ts.Check(err)
 	case "seedmany":
-		n, _ := strconv.Atoi(args[2])
+		n := atoi(ts, args[2])
 		for i := 0; i < n; i++ {
 			_, _, err := srv.Seed(args[1], args[3], srv.Now(), 24*time.Hour)
 			ts.Check(err)
 		}
 	case "prefix":
 		// emu prefix VAR N NEWVAR: the first N characters of $VAR into $NEWVAR
-		n, _ := strconv.Atoi(args[2])
+		n := atoi(ts, args[2])
+		if n > len(ts.Getenv(args[1])) {
+			ts.Fatalf("$%s has fewer than %d characters", args[1], n)
+		}
 		ts.Setenv(args[3], ts.Getenv(args[1])[:n])
 	case "shared-prefix":
 		// emu shared-prefix USER VAR: a one-character prefix of two or more
@@ -362,7 +399,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("no shared prefix among %s's tokens", args[1])
 	case "requests":
-		want, _ := strconv.Atoi(args[3])
+		want := atoi(ts, args[3])
 		got := 0
 		for _, r := range srv.Requests() {
 			if r.Method == args[1] && r.Path == args[2] {
@@ -374,7 +411,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "total":
 		// emu total N: the server saw N requests in all
-		want, _ := strconv.Atoi(args[1])
+		want := atoi(ts, args[1])
 		if got := len(srv.Requests()); (got == want) == neg {
 			var seen []string
 			for _, r := range srv.Requests() {
@@ -438,6 +475,9 @@ func parseFault(ts *testscript.TestScript, args []string) emulator.Fault {
 
 // filemode FILE MODE: FILE has permission bits MODE (octal).
 func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode FILE MODE")
+	}
 	st, err := os.Stat(ts.MkAbs(args[0]))
 	ts.Check(err)
 	want, err := strconv.ParseUint(args[1], 8, 32)
@@ -447,11 +487,14 @@ func cmdFilemode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// jq EXPR [FILE]: EXPR, applied to the last stdout (or FILE), yields true.
-// $NAME in EXPR is the script's variable (testscript does not expand
-// inside single quotes).
+// jq EXPR [FILE]: every result of EXPR, applied to the last stdout (or
+// FILE), is true (with !, none is). $NAME in EXPR is the script's variable
+// (testscript does not expand inside single quotes).
 func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
-	args[0] = os.Expand(args[0], ts.Getenv)
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: jq EXPR [FILE]")
+	}
+	expr := os.Expand(args[0], ts.Getenv)
 	src := ts.ReadFile("stdout")
 	if len(args) == 2 {
 		src = ts.ReadFile(args[1])
@@ -460,24 +503,34 @@ func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
 	if err := json.Unmarshal([]byte(src), &input); err != nil {
 		ts.Fatalf("not JSON: %v\n%s", err, src)
 	}
-	q, err := gojq.Parse(args[0])
+	q, err := gojq.Parse(expr)
 	ts.Check(err)
 	iter := q.RunWithContext(context.Background(), input)
-	v, ok := iter.Next()
-	if !ok {
-		ts.Fatalf("jq %s: no result", args[0])
+	results := 0
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			break
+		}
+		results++
+		if e, isErr := v.(error); isErr {
+			ts.Fatalf("jq %s: %v", expr, e)
+		}
+		if (v == true) == neg {
+			ts.Fatalf("jq %s: result %d is %v", expr, results, v)
+		}
 	}
-	if e, isErr := v.(error); isErr {
-		ts.Fatalf("jq %s: %v", args[0], e)
-	}
-	if (v == true) == neg {
-		ts.Fatalf("jq %s = %v", args[0], v)
+	if results == 0 {
+		ts.Fatalf("jq %s: no result", expr)
 	}
 }
 
 // envsubst FILE: expand $VARS in FILE in place, to write configs that
 // point at the script's emulator.
 func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: envsubst FILE")
+	}
 	path := ts.MkAbs(args[0])
 	b, err := os.ReadFile(path)
 	ts.Check(err)
@@ -487,6 +540,9 @@ func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
 // cfgdiff OLD NEW PROFILE: NEW is OLD with exactly one line changed, the
 // token line of PROFILE, whose value is now a different dapi token.
 func cmdCfgdiff(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: cfgdiff OLD NEW PROFILE")
+	}
 	before := strings.SplitAfter(ts.ReadFile(args[0]), "\n")
 	after := strings.SplitAfter(ts.ReadFile(args[1]), "\n")
 	if len(before) != len(after) {

@@ -40,29 +40,5 @@ func (a *asker) ShowPlan(p *tokens.Plan) error {
 	if err != nil {
 		return err
 	}
-	return printer.Print(context.Background(), PlanTable{Plan: p, Now: a.now()})
-}
-
-// PlanTable shows a plan's targets: where, which token, and what signs in
-// with it.
-type PlanTable struct {
-	Plan *tokens.Plan
-	Now  time.Time
-}
-
-func (t PlanTable) Table() output.Table {
-	cols := tokenview.Columns{SignsIn: len(t.Plan.Credentials()) > 0}
-	places := map[string]bool{}
-	for _, tg := range t.Plan.Targets {
-		places[tg.Place.String()] = true
-		if tg.Token.Owner != nil {
-			cols.CreatedBy = true
-		}
-	}
-	cols.Profile = len(places) > 1
-	tab := output.Table{Columns: cols.Header()}
-	for _, tg := range t.Plan.Targets {
-		tab.Rows = append(tab.Rows, cols.Row(tg.Place, tg.Token, tg.SignsIn, t.Now))
-	}
-	return tab
+	return printer.Print(context.Background(), tokenview.PlanTable{Plan: p, Now: a.now()})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // NoArgs is cobra.NoArgs as a usage error.
@@ -61,9 +62,22 @@ func Examples(s string) string {
 // EnumFlag declares a string flag that takes one of values, checks it
 // when it is parsed (a usage error naming the choices) and completes it.
 func EnumFlag(cmd *cobra.Command, p *string, name, def string, values []string, usage string) {
+	PersistentEnumFlag(cmd, cmd.Flags(), p, name, "", def, values, nil, usage)
+}
+
+// PersistentEnumFlag is EnumFlag on a chosen flag set (a root's
+// persistent flags), with a shorthand and optional descriptions of the
+// values for completion.
+func PersistentEnumFlag(cmd *cobra.Command, fs *pflag.FlagSet, p *string, name, short, def string, values []string, help map[string]string, usage string) {
 	*p = def
-	cmd.Flags().Var(&enumValue{p: p, name: name, values: values}, name, fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|")))
-	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	fs.VarP(&enumValue{p: p, name: name, values: values}, name, short, fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|")))
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, v := range values {
+			out = append(out, Candidate(v, help[v]))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 type enumValue struct {

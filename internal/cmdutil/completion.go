@@ -73,16 +73,6 @@ func (f *Factory) CompleteTokenIDs(_ *cobra.Command, args []string, toComplete s
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// CompleteOutput offers the --output formats, described.
-func CompleteOutput(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	help := output.FormatHelp()
-	var out []string
-	for _, name := range output.Formats() {
-		out = append(out, Candidate(name, help[name]))
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
-}
-
 // Candidate formats a completion candidate; tabs and newlines in the
 // description would break the shell scripts' parsing.
 func Candidate(value, desc string) string {

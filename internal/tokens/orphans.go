@@ -76,3 +76,27 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// RevokeUndelivered revokes a token that was created but never delivered,
+// so that no live token is left that the user never received. It returns
+// cause, extended with what became of the token and, when given, kept:
+// what the user still holds.
+func RevokeUndelivered(ctx context.Context, cause error, t Target, hint, kept string) error {
+	ctx, cancel := CleanupContext(ctx, cause)
+	defer cancel()
+	if err := t.Scope.Revoke(ctx, t.API, t.Token.ID); err != nil {
+		msg := fmt.Sprintf("%v; revoking the new token %s failed too (%s): revoke it with `%s %s%s`",
+			cause, t.Token.ID, failure.Cause(err, hint), t.Scope.RevokeCommand(), t.Token.ID, t.Place.ProfileFlag())
+		if kept != "" {
+			msg += "; " + kept
+		}
+		return failure.Wrap(msg, cause)
+	}
+	msg := fmt.Sprintf("%v; the new token %s was revoked", cause, t.Token.ID)
+	if kept != "" {
+		msg += "; " + kept
+	} else {
+		msg += ", so nothing was left behind"
+	}
+	return failure.Wrap(msg, cause)
+}

@@ -116,14 +116,18 @@ func (a *tokensAPI) mint(ctx context.Context, call func(context.Context) (string
 	var value string
 	var info *tokens.Token
 	err := a.call(ctx, func(ctx context.Context) error {
-		return changing(ctx, a.timeout, func(ctx context.Context) error {
+		if e := changing(ctx, a.timeout, func(ctx context.Context) error {
 			var err error
 			value, info, err = call(ctx)
 			if err == nil && (value == "" || info == nil) {
 				err = &failure.APIError{Kind: failure.KindProtocol, Message: "the workspace answered without a token"}
 			}
 			return err
-		})
+		}); e != nil {
+			// Not `return e`: a nil *APIError is a non-nil error.
+			return e
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -234,33 +238,29 @@ type listResponse struct {
 }
 
 func revokeWithRetry(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
-	var ambiguous bool
-	for attempt := 1; ; attempt++ {
-		err := changing(ctx, waited, call)
-		var e *failure.APIError
-		if !errors.As(err, &e) {
-			return err
-		}
-		if e.Kind == failure.KindNotFound && ambiguous {
+	ambiguous := false
+	err := retry(ctx, 4, 500*time.Millisecond, func(ctx context.Context) *failure.APIError {
+		e := changing(ctx, waited, call)
+		if e != nil && e.Kind == failure.KindNotFound && ambiguous {
+			// An earlier attempt that looked failed had in fact worked.
 			return nil
 		}
-		transient := e.Kind == failure.KindUnavailable && e.Status != http.StatusInternalServerError
-		if !transient || attempt == 4 {
-			return err
-		}
-		ambiguous = ambiguous || e.MaybeApplied
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
-		}
+		ambiguous = ambiguous || e != nil && e.MaybeApplied
+		return e
+	}, func(e *failure.APIError) bool {
+		// A 500 is not repeated: the error says the token may be gone.
+		return e.Kind == failure.KindUnavailable && e.Status != http.StatusInternalServerError
+	})
+	if err == nil {
+		return nil
 	}
+	return err
 }
 
 // changing runs a call that changes the workspace and classifies its
 // error, marking it MaybeApplied when the request can have reached the
 // server and no answer said it did nothing.
-func changing(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
+func changing(ctx context.Context, waited time.Duration, call func(context.Context) error) *failure.APIError {
 	// Having a connection is the conservative sign that the request may
 	// have been sent: WroteRequest runs on the transport's writer goroutine
 	// and can be reported after the response has been read.
@@ -277,19 +277,31 @@ func changing(ctx context.Context, waited time.Duration, call func(context.Conte
 }
 
 func retryReads(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
-	const attempts = 3
+	err := retry(ctx, 3, 300*time.Millisecond, func(ctx context.Context) *failure.APIError {
+		return classify(ctx, call(ctx), waited)
+	}, func(e *failure.APIError) bool {
+		// The SDK already retried a 503 for as long as --timeout allows.
+		return e.Kind == failure.KindUnavailable && e.Status != http.StatusServiceUnavailable
+	})
+	if err == nil {
+		return nil
+	}
+	return err
+}
+
+// retry runs call up to attempts times while again says its failure is
+// worth repeating, waiting step, then twice step, and so on, in between;
+// it gives up with the last failure when ctx ends.
+func retry(ctx context.Context, attempts int, step time.Duration, call func(context.Context) *failure.APIError, again func(*failure.APIError) bool) *failure.APIError {
 	for i := 1; ; i++ {
-		e := classify(ctx, call(ctx), waited)
-		if e == nil {
-			return nil
-		}
-		if e.Kind != failure.KindUnavailable || e.Status == 503 || i == attempts {
+		e := call(ctx)
+		if e == nil || !again(e) || i == attempts {
 			return e
 		}
 		select {
 		case <-ctx.Done():
 			return e
-		case <-time.After(time.Duration(i) * 300 * time.Millisecond):
+		case <-time.After(time.Duration(i) * step):
 		}
 	}
 }

@@ -162,7 +162,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf := cmd.PersistentFlags()
 	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then the file's default_profile, then DEFAULT)")
 	pf.StringVar(&g.ConfigFile, "config-file", "", "the Databricks config `FILE` (default: $DATABRICKS_CONFIG_FILE, then ~/.databrickscfg)")
-	pf.StringP("output", "o", "", "output `FORMAT`: "+strings.Join(output.Formats(), ", ")+" (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
+	var format string
+	cmdutil.PersistentEnumFlag(cmd, pf, &format, "output", "o", "", output.Formats(), output.FormatHelp(), "output `FORMAT` (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
 	pf.String("timeout", cmdutil.DefaultTimeout.String(), "give up waiting on a workspace after this `DURATION`, per request; also $DBTOK_TIMEOUT or the config file")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
@@ -170,7 +171,6 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&g.Template, "template", "t", "", "format JSON output with a Go `TEMPLATE` (implies -o json)")
 	f.Flags = pf
 	_ = cmd.RegisterFlagCompletionFunc("profile", f.CompleteProfiles)
-	_ = cmd.RegisterFlagCompletionFunc("output", cmdutil.CompleteOutput)
 	_ = cmd.RegisterFlagCompletionFunc("timeout", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"10s", "30s", "1m", "5m"}, cobra.ShellCompDirectiveNoFileComp
 	})

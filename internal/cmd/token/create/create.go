@@ -186,16 +186,9 @@ func createFailed(ctx context.Context, ws *workspace.Workspace, scope tokens.Sco
 	return wrapped
 }
 
-// undo revokes a token that was created but could not be delivered, so
-// that no live token is left that the user never received.
+// undo revokes a token that was created but could not be delivered.
 func undo(ctx context.Context, ws *workspace.Workspace, scope tokens.Scope, t tokens.Token, cause error) error {
-	ctx, cancel := tokens.CleanupContext(ctx, cause)
-	defer cancel()
-	if err := scope.Revoke(ctx, ws.Tokens, t.ID); err != nil {
-		return failure.Wrapf(cause, "%v; revoking the undelivered token %s also failed (%s): revoke it with `%s %s%s`",
-			cause, t.ID, failure.Cause(err, ws.CredentialsHint()), scope.RevokeCommand(), t.ID, ws.ProfileFlag())
-	}
-	return failure.Wrapf(cause, "%v; the new token %s was revoked, so nothing was left behind", cause, t.ID)
+	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: scope, Token: t}, ws.CredentialsHint(), "")
 }
 
 // result is what create prints: {"token_value", "token_info"}, with

@@ -327,13 +327,7 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 func (j *job) undo(ctx context.Context, cause error) error {
 	t := j.created.Token
 	j.created = nil
-	ctx, cancel := tokens.CleanupContext(ctx, cause)
-	defer cancel()
-	if err := j.ws.Tokens.Revoke(ctx, t.ID); err != nil {
-		return failure.Wrapf(cause, "%v; revoking that new token %s failed too (%s): revoke it with `dbtok revoke %s%s`; %s",
-			cause, t.ID, failure.Cause(err, j.ws.CredentialsHint()), t.ID, j.ws.ProfileFlag(), kept(j.old))
-	}
-	return failure.Wrapf(cause, "%v; the new token %s was revoked; %s", cause, t.ID, kept(j.old))
+	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Token: t}, j.ws.CredentialsHint(), kept(j.old))
 }
 
 func kept(old []tokens.Token) string {
