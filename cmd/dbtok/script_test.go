@@ -400,7 +400,7 @@ func parseFault(ts *testscript.TestScript, args []string) emulator.Fault {
 		case "skip":
 			f.Skip, err = strconv.Atoi(v)
 		case "kind":
-			f.Kind = v
+			f.Kind = emulator.FaultKind(v)
 		case "after":
 			f.After = v == "true"
 		case "retry-after":

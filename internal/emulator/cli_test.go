@@ -103,10 +103,11 @@ func TestRunFlags(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "2 days") {
 		t.Errorf("over --max-lifetime: %d %s", status, body)
 	}
+	// A workspace maximum also caps tokens created without a lifetime.
 	status, body = post(`{}`)
 	var created createResp
-	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.TokenInfo.ExpiryTime != -1 {
-		t.Errorf("--default-lifetime never: %d %s", status, body)
+	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.TokenInfo.ExpiryTime-created.TokenInfo.CreationTime != 2*24*3600*1000 {
+		t.Errorf("--default-lifetime never under --max-lifetime 2d: %d %s", status, body)
 	}
 	if status, body := post(`{}`); status != http.StatusBadRequest || !strings.Contains(string(body), "QUOTA_EXCEEDED") {
 		t.Errorf("--quota 2: %d %s", status, body)
@@ -130,7 +131,8 @@ func TestRunUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--user", "nobody"},
 		{"--user", "=tok"},
-		{"--max-lifetime", "0"},
+		{"--max-lifetime", "-1d"},
+		{"--max-lifetime", "731d"},
 		{"--max-lifetime", "soon"},
 		{"--default-lifetime", "0"},
 		{"--quota", "0"},
