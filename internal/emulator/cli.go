@@ -112,8 +112,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "dbtok-emulator: %v\n", err)
 			return 1
 		}
-		if *startTime != "" {
-			st.Now = 0 // the flag decides where the clock starts
+		// Flags given on the command line win over the file.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["start-time"] {
+			st.Now = 0
+		}
+		if st.Settings == nil {
+			st.Settings = map[string]string{}
+		}
+		if set["tokens-disabled"] {
+			st.Settings[confTokensEnabled] = strconv.FormatBool(!*tokensDisabled)
+		}
+		if set["max-lifetime"] {
+			st.Settings[confMaxLifetime] = ""
+			if v := newWorkspaceConf(opts.MaxLifetime, true).values[confMaxLifetime]; v != nil {
+				st.Settings[confMaxLifetime] = *v
+			}
 		}
 		opts.State = st
 	}
