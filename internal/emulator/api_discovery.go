@@ -5,7 +5,7 @@ import "net/http"
 // discoveryRoutes serves the host metadata every SDK configuration fetches,
 // without authentication.
 func (e *Emulator) discoveryRoutes(mux *http.ServeMux) {
-	e.handle(mux, "GET "+discoveryPath, scopeAny, (*Emulator).handleDiscovery)
+	e.handle(mux, "GET "+discoveryPath, scopePublic, (*Emulator).handleDiscovery)
 }
 
 func (e *Emulator) handleDiscovery(c *call) reply {

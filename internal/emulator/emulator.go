@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -213,9 +214,9 @@ type Emulator struct {
 	conf       workspaceConf
 	acl        []aclEntry // token permissions besides the fixed admins entry
 	scopes     map[string]*secretScope
-	limiter    *rateLimiter
-	active     int           // handlers running
-	idle       chan struct{} // closed when active drops to 0
+	limiter    atomic.Pointer[rateLimiter] // nil: no rate limit; read without mu
+	active     int                         // handlers running
+	idle       chan struct{}               // closed when active drops to 0
 
 	logMu sync.Mutex
 
@@ -270,7 +271,7 @@ func newEmulator(opts Options) (*Emulator, error) {
 		done:       make(chan struct{}),
 	}
 	if opts.RateLimit > 0 {
-		e.limiter = newRateLimiter(opts.RateLimit, opts.RateBurst)
+		e.limiter.Store(newRateLimiter(opts.RateLimit, opts.RateBurst))
 	}
 	e.mux = e.routes()
 	e.control = e.controlRoutes()
@@ -404,13 +405,11 @@ func (e *Emulator) SetLatency(d time.Duration) {
 // SetRateLimit changes the per-host rate limit (requests per second, 0 for
 // none) and burst (0 for the rate).
 func (e *Emulator) SetRateLimit(perSecond float64, burst int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if perSecond <= 0 {
-		e.limiter = nil
+		e.limiter.Store(nil)
 		return
 	}
-	e.limiter = newRateLimiter(perSecond, burst)
+	e.limiter.Store(newRateLimiter(perSecond, burst))
 }
 
 // Advance moves the emulator's clock forward by d, so that tokens can expire

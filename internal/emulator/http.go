@@ -92,30 +92,54 @@ type handlerFunc func(e *Emulator, c *call) reply
 type routed struct {
 	call    *call
 	rep     reply
+	user    string // the authenticated principal, for the record
 	matched bool
 }
 
 type routeKey struct{}
 
-// handle registers h for a ServeMux pattern ("METHOD /path/{name}") behind
-// the scope check.
+// handle registers h for a ServeMux pattern ("METHOD /path/{name}"). The
+// caller's credential is checked, and then the scope it needs, under one
+// lock; scopePublic skips both.
 func (e *Emulator) handle(mux *http.ServeMux, pattern, scope string, h handlerFunc) {
 	mux.HandleFunc(pattern, func(_ http.ResponseWriter, r *http.Request) {
 		rt := r.Context().Value(routeKey{}).(*routed)
 		rt.matched = true
 		c := rt.call
 		c.r = r
-		if c.cred != nil {
-			e.mu.Lock()
-			ok := e.allowsLocked(c.cred, scope, e.now())
-			e.mu.Unlock()
+		if scope != scopePublic {
+			rep, ok := e.signIn(c, scope)
+			if c.user != nil {
+				rt.user = c.user.name
+			}
 			if !ok {
-				rt.rep = missingScope(scope)
+				rt.rep = rep
 				return
 			}
 		}
 		rt.rep = h(e, c)
 	})
+}
+
+// signIn authenticates the caller of c and checks that its credential
+// covers scope.
+func (e *Emulator) signIn(c *call, scope string) (reply, bool) {
+	value, ok := bearerToken(c.r.Header.Get("Authorization"))
+	if !ok {
+		return errorReply(http.StatusUnauthorized, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API."), false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	t, rep, ok := e.authenticateLocked(value, now)
+	if !ok {
+		return rep, false
+	}
+	c.cred, c.user = t, t.owner
+	if !e.allowsLocked(t, scope, now) {
+		return missingScope(scope), false
+	}
+	return reply{}, true
 }
 
 // routes builds the API's router; each API's file lists its endpoints.
@@ -219,15 +243,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rateLimit answers 429 when the request's host has used up its budget.
 func (e *Emulator) rateLimit(r *http.Request) (reply, bool) {
-	if r.URL.Path == discoveryPath {
+	lim := e.limiter.Load()
+	if lim == nil || r.URL.Path == discoveryPath {
 		return reply{}, false
 	}
-	e.mu.Lock()
-	var wait time.Duration
-	if e.limiter != nil {
-		wait = e.limiter.take(r.Host, time.Now())
-	}
-	e.mu.Unlock()
+	wait := lim.take(r.Host, time.Now())
 	if wait <= 0 {
 		return reply{}, false
 	}
@@ -236,45 +256,35 @@ func (e *Emulator) rateLimit(r *http.Request) (reply, bool) {
 	return rep, true
 }
 
-// dispatch authenticates, routes and runs the handler, returning the reply
-// and the authenticated principal's name. Authentication comes first, as
-// on the real service: a bad credential gets 401 or 403 even on a path
-// that does not exist.
+// dispatch routes, authenticates and runs the handler, returning the reply
+// and the authenticated principal's name. A bad credential gets 401 or 403
+// even on a path that does not exist, as on the real service: only a good
+// one learns that the endpoint is unknown.
 func (e *Emulator) dispatch(r *http.Request, body []byte) (reply, string) {
-	c := &call{body: body}
-	if r.URL.Path != discoveryPath {
-		value, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			return errorReply(http.StatusUnauthorized, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API."), ""
-		}
-		e.mu.Lock()
-		t, rep, ok := e.authenticateLocked(value, e.now())
-		e.mu.Unlock()
-		if !ok {
-			return rep, ""
-		}
-		c.cred, c.user = t, t.owner
-	}
-	name := ""
-	if c.user != nil {
-		name = c.user.name
-	}
-	rt := &routed{call: c}
+	rt := &routed{call: &call{body: body}}
 	cw := &captureWriter{header: http.Header{}}
 	e.mux.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)))
 	if rt.matched {
-		return rt.rep, name
+		return rt.rep, rt.user
+	}
+	c := &call{r: r}
+	if rep, ok := e.signIn(c, scopeAny); !ok {
+		name := ""
+		if c.user != nil {
+			name = c.user.name
+		}
+		return rep, name
 	}
 	if cw.status == http.StatusMethodNotAllowed {
 		rep := errorReply(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method '%s' is not allowed for '%s'", r.Method, r.URL.Path)
 		if allow := cw.header.Get("Allow"); allow != "" {
 			rep.header.Set("Allow", allow)
 		}
-		return rep, name
+		return rep, c.user.name
 	}
 	// Everything else ServeMux would do (404, or a redirect to a cleaned
 	// path) is an unknown endpoint to the API.
-	return errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path), name
+	return errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path), c.user.name
 }
 
 func bearerToken(header string) (string, bool) {

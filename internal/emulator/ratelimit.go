@@ -1,12 +1,17 @@
 package emulator
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // rateLimiter is a token bucket per host name, the way API gateways limit a
 // workspace. Requests are admitted or refused at once, never queued, so
 // that a refused client sees 429 with Retry-After as it would in
-// production. Callers hold Emulator.mu.
+// production. It has its own lock so that the emulator's normal path, with
+// no limiter, never pays for one.
 type rateLimiter struct {
+	mu      sync.Mutex
 	rate    float64 // tokens added per second
 	burst   float64
 	buckets map[string]*bucket
@@ -28,6 +33,8 @@ func newRateLimiter(perSecond float64, burst int) *rateLimiter {
 // take admits one request from host at now, returning 0, or returns how
 // long until one would be admitted.
 func (l *rateLimiter) take(host string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	b := l.buckets[host]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}

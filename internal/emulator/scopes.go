@@ -33,7 +33,8 @@ const (
 	scopeSCIM           = "scim"
 	scopeSecrets        = "secrets"
 	scopeSettings       = "settings"
-	scopeAny            = "" // allowed whatever the token's scopes
+	scopeAny            = ""  // allowed whatever the token's scopes
+	scopePublic         = "-" // no credential needed at all
 )
 
 // knownScopes are the scope names a create request may use.
