@@ -63,10 +63,15 @@ func (c *workspaceConf) set(key, value string) error {
 			c.tokensEnabled = value == "true"
 		}
 	default:
-		return fmt.Errorf("Invalid keys: %s", key)
+		return unknownKeys([]string{key})
 	}
 	return nil
 }
+
+// unknownKeys words the refusal of keys the emulator does not know.
+type unknownKeys []string
+
+func (u unknownKeys) Error() string { return "Invalid keys: " + strings.Join(u, ", ") }
 
 // workspaceConfRoutes serves the workspace settings API.
 func (e *Emulator) workspaceConfRoutes(mux *http.ServeMux) {
@@ -93,7 +98,7 @@ func (e *Emulator) handleGetConf(c *call) reply {
 		resp[k] = v
 	}
 	if len(unknown) > 0 {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid keys: %s", strings.Join(unknown, ", "))
+		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%v", unknownKeys(unknown))
 	}
 	return jsonReply(http.StatusOK, resp)
 }

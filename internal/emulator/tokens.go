@@ -47,10 +47,6 @@ func (t *token) expired(now time.Time) bool {
 	return !t.expiry.IsZero() && !now.Before(t.expiry)
 }
 
-func (t *token) live(now time.Time) bool {
-	return !t.revoked && !t.expired(now)
-}
-
 // tokenSpec describes a token to register.
 type tokenSpec struct {
 	owner, createdBy *principal
