@@ -238,8 +238,8 @@ func dayStart(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
 // Seed registers a pre-existing token for an existing user or service
 // principal with the given creation time and lifetime (negative: never
-// expires), bypassing the lifetime limits and quota that apply to API
-// clients. It returns the token's info and value. The token has never been
+// expires; zero: the default lifetime), bypassing the lifetime limits and
+// quota that apply to API clients. It returns the token's info and value. The token has never been
 // used; its 90-day unused clock starts now, not at its creation.
 func (e *Emulator) Seed(user, comment string, created time.Time, lifetime time.Duration) (TokenInfo, string, error) {
 	info, value, err := e.SeedToken(TokenSeed{Owner: user, Comment: comment, Created: created, Lifetime: lifetime})
