@@ -30,6 +30,8 @@ func (e *Emulator) scimRoutes(mux *http.ServeMux) {
 	e.handle(mux, "GET "+scimBase+"/ServicePrincipals", scopeSCIM, (*Emulator).handleListSPs)
 	e.handle(mux, "GET "+scimBase+"/ServicePrincipals/{id}", scopeSCIM, (*Emulator).handleGetSP)
 	e.handle(mux, "POST "+scimBase+"/ServicePrincipals", scopeSCIM, (*Emulator).handleCreateSP)
+	e.handle(mux, "DELETE "+scimBase+"/Users/{id}", scopeSCIM, (*Emulator).handleDeleteUser)
+	e.handle(mux, "DELETE "+scimBase+"/ServicePrincipals/{id}", scopeSCIM, (*Emulator).handleDeleteSP)
 }
 
 // scimError is the SCIM error shape (RFC 7644, section 3.12), which the
@@ -143,15 +145,18 @@ func splitAttrs(s string) []string {
 	return out
 }
 
-// projectResource keeps the requested attributes (id and schemas always
-// stay, as SCIM returns them regardless) or drops the excluded ones.
+// projectResource keeps the requested attributes or drops the excluded
+// ones. Identifiers always stay, as attributes SCIM returns "always": id
+// and schemas, and the userName or applicationId clients key on (the
+// Terraform provider reads a service principal's applicationId without
+// asking for it).
 func projectResource(v any, attrs, excluded []string) map[string]any {
 	b, _ := json.Marshal(v)
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	for k := range m {
 		lk := strings.ToLower(k)
-		if k == "id" || k == "schemas" {
+		if k == "id" || k == "schemas" || k == "userName" || k == "applicationId" {
 			continue
 		}
 		if (len(attrs) > 0 && !slices.Contains(attrs, lk)) || slices.Contains(excluded, lk) {
@@ -283,7 +288,41 @@ func (e *Emulator) getPrincipal(c *call, sp bool) reply {
 }
 
 func (e *Emulator) handleGetUser(c *call) reply { return e.getPrincipal(c, false) }
-func (e *Emulator) handleGetSP(c *call) reply   { return e.getPrincipal(c, true) }
+
+// deletePrincipal removes a user or service principal. Its tokens go with
+// it, and so do token permissions naming it; secret scopes it created stay,
+// managed by admins.
+func (e *Emulator) deletePrincipal(c *call, sp bool) reply {
+	if !c.user.admin {
+		return scimError(http.StatusForbidden, "", "Only workspace admins can delete %s.", map[bool]string{false: "users", true: "service principals"}[sp])
+	}
+	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.ids[id]
+	if err != nil || p == nil || p.servicePrincipal != sp {
+		return scimError(http.StatusNotFound, "", "Resource %s not found.", c.r.PathValue("id"))
+	}
+	now := e.now()
+	for _, t := range e.heldLocked(p) {
+		e.revokeTokenLocked(t, now, RevokedDeleted)
+	}
+	for v, t := range e.byValue {
+		if t.oauth && t.owner == p {
+			delete(e.byValue, v)
+		}
+	}
+	e.acl = slices.DeleteFunc(e.acl, func(a aclEntry) bool {
+		return (a.UserName != "" && a.UserName == p.name && !sp) || (a.ServicePrincipalName != "" && a.ServicePrincipalName == p.name && sp)
+	})
+	delete(e.principals, p.name)
+	delete(e.ids, p.id)
+	return reply{status: http.StatusNoContent, header: http.Header{}}
+}
+
+func (e *Emulator) handleDeleteUser(c *call) reply { return e.deletePrincipal(c, false) }
+func (e *Emulator) handleDeleteSP(c *call) reply   { return e.deletePrincipal(c, true) }
+func (e *Emulator) handleGetSP(c *call) reply      { return e.getPrincipal(c, true) }
 
 // scimCreateRequest covers both resource types; groups are looked up by
 // display name or ID among the groups that exist.

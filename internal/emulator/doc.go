@@ -58,9 +58,11 @@
 //	GET    /api/2.0/preview/scim/v2/Users                  ?filter=&startIndex=&count=&sortBy=&sortOrder=&attributes=&excludedAttributes=
 //	GET    /api/2.0/preview/scim/v2/Users/{id}
 //	POST   /api/2.0/preview/scim/v2/Users                  admins: {userName, displayName?, groups?}
+//	DELETE /api/2.0/preview/scim/v2/Users/{id}             admins: the user's tokens and token permission go too
 //	GET    /api/2.0/preview/scim/v2/ServicePrincipals      as Users; filter on applicationId, displayName, id
 //	GET    /api/2.0/preview/scim/v2/ServicePrincipals/{id}
 //	POST   /api/2.0/preview/scim/v2/ServicePrincipals      admins: {applicationId?, displayName?, groups?}
+//	DELETE /api/2.0/preview/scim/v2/ServicePrincipals/{id} admins, as for users
 //
 //	Secrets (scope secrets)
 //	POST   /api/2.0/secrets/scopes/create                  {scope, initial_manage_principal?: "users"}
@@ -142,6 +144,9 @@
 //     given in [User.Groups]; users is implicit. Filters support eq, ne,
 //     co, sw, ew, gt, ge, lt, le, pr, and, or and parentheses, ignoring
 //     case. Lists page with startIndex and count (default 10000).
+//     attributes narrows a resource, but id, schemas, userName and
+//     applicationId are always returned (the Terraform provider relies on
+//     getting applicationId without asking for it).
 //   - Secrets: Databricks-backed scopes only; names of at most 128
 //     alphanumeric characters, '-', '_', '.', '@'; at most 100 scopes, 1000
 //     secrets per scope, 128 KiB per value. There are no stored ACLs: the

@@ -154,6 +154,35 @@ func TestSDKUsersAndServicePrincipals(t *testing.T) {
 		t.Errorf("OBO for a user: %v", err)
 	}
 
+	// Deleting a principal takes its tokens and its token permission with it.
+	if _, err := settings.NewTokenManagement(admin).UpdatePermissions(ctx, settings.TokenPermissionsRequest{AccessControlList: []settings.TokenAccessControlRequest{
+		{ServicePrincipalName: created.ApplicationId, PermissionLevel: "CAN_USE"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := iam.NewServicePrincipals(sdkClient(t, srv, bobToken)).DeleteById(ctx, created.Id); !errors.Is(err, apierr.ErrPermissionDenied) {
+		t.Errorf("non-admin delete: %v", err)
+	}
+	if err := sps.DeleteById(ctx, created.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sps.GetById(ctx, created.Id); !errors.Is(err, apierr.ErrNotFound) {
+		t.Errorf("get after delete: %v", err)
+	}
+	if rec := findRecord(t, srv, obo.TokenInfo.TokenId); !rec.Revoked {
+		t.Error("the deleted principal's token was not revoked")
+	}
+	perms, err := settings.NewTokenManagement(admin).GetPermissions(ctx)
+	if err != nil || len(perms.AccessControlList) != 2 {
+		t.Errorf("permissions after the delete = %+v, %v", perms, err)
+	}
+	if err := users.DeleteById(ctx, newUser.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.PrincipalID("erin@example.com"); ok {
+		t.Error("deleted user still on the server")
+	}
+
 	// Non-admins read but do not create.
 	bobUsers := iam.NewUsers(sdkClient(t, srv, bobToken))
 	if _, err := bobUsers.ListAll(ctx, iam.ListUsersRequest{Filter: `userName eq "alice"`}); err != nil {

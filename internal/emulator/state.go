@@ -23,9 +23,9 @@ type State struct {
 	// loaded through [Options.State].
 	Now      int64             `json:"now,omitempty"`
 	Settings map[string]string `json:"settings,omitempty"`
-	// TokenPermissions, if not nil, replace the default token ACL (users:
-	// CAN_USE). The admins' CAN_MANAGE is implicit.
-	TokenPermissions  []TokenPermission       `json:"token_permissions,omitempty"`
+	// TokenPermissions, if not null, replace the default token ACL (users:
+	// CAN_USE); [] leaves only the admins' CAN_MANAGE, which is implicit.
+	TokenPermissions  []TokenPermission       `json:"token_permissions"`
 	Users             []StateUser             `json:"users,omitempty"`
 	ServicePrincipals []StateServicePrincipal `json:"service_principals,omitempty"`
 	// Tokens are held tokens, live or expired, bootstrap tokens included.

@@ -167,3 +167,27 @@ func TestBulkUsersAndTokens(t *testing.T) {
 		t.Error("bulk list not in creation order")
 	}
 }
+
+// An ACL emptied by an admin survives a dump and a replay: only an absent
+// token_permissions means the default.
+func TestStateKeepsAnEmptyTokenACL(t *testing.T) {
+	srv := start(t, Options{})
+	if err := srv.RevokeTokenPermission(TokenPermission{GroupName: "users"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(srv.Dump())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := decodeStrict(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.TokenPermissions == nil {
+		t.Fatalf("dump lost the empty ACL: %s", b)
+	}
+	replay := start(t, Options{Users: []User{}, State: &st})
+	if replay.TokenPermissionsAllow("bob") || !replay.TokenPermissionsAllow("alice") {
+		t.Error("replay restored the default ACL")
+	}
+}
