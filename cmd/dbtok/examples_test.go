@@ -88,7 +88,7 @@ func TestHelpExamples(t *testing.T) {
 func exampleFixture(t *testing.T) []string {
 	t.Helper()
 	someone := emulator.User{Name: "someone@example.com", Token: "dapi5555555555555555555555555555555"}
-	srv, err := emulator.Start(emulator.Options{Users: []emulator.User{scriptUsers[0], someone}})
+	srv, err := emulator.Start(emulator.Options{Users: []emulator.User{scriptUsers[0], someone}, ServicePrincipals: scriptServicePrincipals})
 	if err != nil {
 		t.Fatal(err)
 	}

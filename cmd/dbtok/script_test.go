@@ -28,6 +28,13 @@ var scriptUsers = []emulator.User{
 	{Name: "carol", Token: "oauth-access-token-for-carol", OAuth: true},
 }
 
+// Service principals every script's workspace knows: on-behalf-of tokens
+// are only minted for these.
+var scriptServicePrincipals = []emulator.ServicePrincipal{
+	{ApplicationID: "etl-app", DisplayName: "etl"},
+	{ApplicationID: "6f1c0f5e-1111-2222-3333-444455556666", DisplayName: "etl"},
+}
+
 type serverKey struct{}
 
 // otherKey is the second workspace's emulator (emu @other in scripts).
@@ -47,14 +54,14 @@ type outFilesKey struct{}
 //	[bob]        bob
 //	[acme.prod]  bob again, under a dotted name
 func setupScript(env *testscript.Env) error {
-	srv, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	srv, err := emulator.Start(emulator.Options{Users: scriptUsers, ServicePrincipals: scriptServicePrincipals})
 	if err != nil {
 		return err
 	}
 	env.Defer(func() { srv.Close() })
 	env.Values[serverKey{}] = srv
 	// A second workspace, for commands that work on several at once.
-	other, err := emulator.Start(emulator.Options{Users: scriptUsers})
+	other, err := emulator.Start(emulator.Options{Users: scriptUsers, ServicePrincipals: scriptServicePrincipals})
 	if err != nil {
 		return err
 	}
@@ -456,7 +463,7 @@ func parseFault(ts *testscript.TestScript, args []string) emulator.Fault {
 		case "skip":
 			f.Skip, err = strconv.Atoi(v)
 		case "kind":
-			f.Kind = v
+			f.Kind = emulator.FaultKind(v)
 		case "after":
 			f.After = v == "true"
 		case "retry-after":

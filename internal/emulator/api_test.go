@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,12 +145,18 @@ func TestQuota(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("delete: %d %s", status, b)
 	}
-	create(t, srv, aliceToken, `{}`)
 
-	// Expired tokens no longer count.
-	srv.Advance(DefaultDefaultLifetime)
-	if got := len(srv.Tokens("alice")); got != 1 {
-		t.Fatalf("after expiry alice has %d tokens, want 1", got)
+	// Expired tokens still count until they are deleted: the workspace
+	// holds them.
+	short := create(t, srv, aliceToken, `{"lifetime_seconds":60}`)
+	srv.Advance(time.Minute)
+	if got, held := len(srv.Tokens("alice")), len(srv.ListedTokens("alice")); got != 2 || held != 3 {
+		t.Fatalf("after expiry alice has %d live and %d listed tokens, want 2 and 3", got, held)
+	}
+	status, b = send(t, srv, aliceToken, "POST", "/api/2.0/token/create", `{}`)
+	wantError(t, status, b, http.StatusBadRequest, "QUOTA_EXCEEDED")
+	if status, b := send(t, srv, aliceToken, "DELETE", "/api/2.0/token-management/tokens/"+short.TokenInfo.TokenID, ""); status != http.StatusOK {
+		t.Fatalf("admin delete of an expired token: %d %s", status, b)
 	}
 	create(t, srv, aliceToken, `{}`)
 }
@@ -162,7 +169,7 @@ func TestListShowsOnlyCallersLiveTokensInOrder(t *testing.T) {
 	a2 := create(t, srv, aliceToken, `{"comment":"a2","lifetime_seconds":60}`)
 
 	got := list(t, srv, aliceToken)
-	if len(got) != 3 || got[0].Comment != BootstrapComment || got[1] != a1.TokenInfo || got[2] != a2.TokenInfo {
+	if len(got) != 3 || got[0].Comment != BootstrapComment || !reflect.DeepEqual(got[1], a1.TokenInfo) || !reflect.DeepEqual(got[2], a2.TokenInfo) {
 		t.Fatalf("alice's list = %+v", got)
 	}
 	if got[0].ExpiryTime != -1 {
@@ -283,8 +290,14 @@ func TestExpiryViaAdvance(t *testing.T) {
 	if slices.Contains(ids(srv.Tokens("alice")), tok.TokenInfo.TokenID) {
 		t.Error("expired token still live")
 	}
-	if got := ids(list(t, srv, aliceToken)); len(got) != 1 {
+	// The workspace keeps listing it until it is deleted, which the
+	// Token API refuses for a token that is no longer valid.
+	if got := ids(list(t, srv, aliceToken)); len(got) != 2 || got[1] != tok.TokenInfo.TokenID {
 		t.Errorf("list after expiry = %v", got)
+	}
+	status, b := send(t, srv, aliceToken, "POST", "/api/2.0/token/delete", fmt.Sprintf(`{"token_id":%q}`, tok.TokenInfo.TokenID))
+	if eb := wantError(t, status, b, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST"); eb.Message != "No valid token with ID "+tok.TokenInfo.TokenID+" found." {
+		t.Errorf("delete of an expired token: %q", eb.Message)
 	}
 	var rec TokenRecord
 	for _, r := range srv.AllTokens() {
@@ -392,8 +405,8 @@ func TestTokenManagement(t *testing.T) {
 }
 
 func TestOnBehalfOfToken(t *testing.T) {
-	srv := start(t, Options{})
 	const appID = "6f0a1c5e-1111-2222-3333-444455556666"
+	srv := start(t, Options{ServicePrincipals: []ServicePrincipal{{ApplicationID: appID, DisplayName: "ci bot"}}})
 	const oboPath = "/api/2.0/token-management/on-behalf-of/tokens"
 	status, b := send(t, srv, aliceToken, "POST", oboPath, fmt.Sprintf(`{"application_id":%q,"lifetime_seconds":600,"comment":"ci bot"}`, appID))
 	if status != http.StatusOK {
@@ -431,6 +444,12 @@ func TestOnBehalfOfToken(t *testing.T) {
 		status, b := send(t, srv, aliceToken, "POST", oboPath, body)
 		wantError(t, status, b, http.StatusBadRequest, "INVALID_PARAMETER_VALUE")
 	}
+	// A workspace only mints tokens for service principals it has.
+	status, b = send(t, srv, aliceToken, "POST", oboPath, `{"application_id":"00000000-0000-0000-0000-000000000000"}`)
+	wantError(t, status, b, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST")
+	if n := len(srv.AllTokens()); n != 4 {
+		t.Errorf("%d tokens after the refused request, want 4", n)
+	}
 }
 
 func TestUnknownEndpointAndMethod(t *testing.T) {
@@ -440,15 +459,20 @@ func TestUnknownEndpointAndMethod(t *testing.T) {
 	if eb.Message != "No API found for 'GET /api/2.0/clusters/list'" {
 		t.Errorf("message = %q", eb.Message)
 	}
-	status, b = send(t, srv, "", "GET", "/api/2.0/token-management/tokens/a/b", "")
+	status, b = send(t, srv, aliceToken, "GET", "/api/2.0/token-management/tokens/a/b", "")
 	wantError(t, status, b, http.StatusNotFound, "ENDPOINT_NOT_FOUND")
+	// Authentication comes before routing, as on the real service.
+	status, b = send(t, srv, "", "GET", "/api/2.0/clusters/list", "")
+	wantError(t, status, b, http.StatusUnauthorized, "UNAUTHENTICATED")
+	status, b = send(t, srv, "dapi00000000000000000000000000000000", "GET", "/api/2.0/clusters/list", "")
+	wantError(t, status, b, http.StatusForbidden, float64(403))
 
 	resp, err := doRequest(srv, aliceToken, "GET", "/api/2.0/token/create", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), "POST") {
 		t.Errorf("wrong method: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 }
@@ -470,7 +494,7 @@ func TestSeed(t *testing.T) {
 		t.Errorf("expired seeded token: status %d", status)
 	}
 	got := list(t, srv, foreverValue)
-	if len(got) != 2 || got[0].TokenID != forever.TokenID {
+	if len(got) != 3 || got[0].TokenID != forever.TokenID || got[1].TokenID != old.TokenID {
 		t.Errorf("list sorted by creation = %+v", got)
 	}
 	if _, _, err := srv.Seed("nobody", "", fixedNow, time.Hour); err == nil {

@@ -33,15 +33,28 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	var users userList
-	maxLifetime := durationValue(DefaultMaxLifetime)
+	var sps spList
+	var bulk bulkList
+	var maxLifetime durationValue
 	defaultLifetime := lifetimeValue(DefaultDefaultLifetime)
+	unused := lifetimeValue(DefaultUnusedRevocation)
 	var latency durationValue
 	addr := fs.String("addr", "127.0.0.1:0", "listen `address`")
 	fs.Var(&users, "user", "login user as `NAME=TOKEN` or NAME=TOKEN:admin; repeatable (default demo="+DemoToken+":admin)")
-	fs.Var(&maxLifetime, "max-lifetime", "longest token lifetime clients may request, e.g. 730d or 90d12h")
+	fs.Var(&sps, "service-principal", "service principal as `APPLICATION_ID` or APPLICATION_ID=DISPLAY NAME, for on-behalf-of tokens; repeatable")
+	fs.Var(&maxLifetime, "max-lifetime", "workspace maximum token lifetime (maxTokenLifetimeDays), e.g. 90d; default none, which leaves the platform cap of 730d")
 	fs.Var(&defaultLifetime, "default-lifetime", "lifetime of tokens created without one, or \"never\"")
-	quota := fs.Int("quota", DefaultQuota, "live tokens allowed per user")
+	tokensDisabled := fs.Bool("tokens-disabled", false, "start with personal access tokens disabled (enableTokensConfig false)")
+	quota := fs.Int("quota", DefaultQuota, "tokens allowed per user")
+	fs.Var(&unused, "revoke-unused-after", "revoke tokens unused for this long, or \"never\"")
 	fs.Var(&latency, "latency", "delay added before every API response, e.g. 50ms")
+	rateLimit := fs.Float64("rate-limit", 0, "API requests per second allowed per host name; more get 429 with Retry-After (0: no limit)")
+	rateBurst := fs.Int("rate-burst", 0, "requests a host may send at once under --rate-limit (default: the rate)")
+	bulkUsers := fs.Int("bulk-users", 0, "add `N` users user1..userN whose tokens are dapi followed by the user's number in 32 digits")
+	fs.Var(&bulk, "bulk-tokens", "give user `USER=N` more tokens (never used, values never revealed); repeatable")
+	stateFile := fs.String("state", "", "load users, service principals, tokens and settings from JSON `file` (see GET /__emulator/dump)")
+	dumpFile := fs.String("dump", "", "write the state to JSON `file` on exit")
+	startTime := fs.String("start-time", "", "start the emulator's clock at this RFC 3339 `time`")
 	urlFile := fs.String("url-file", "", "write the base URL to `file` once listening")
 	logRequests := fs.Bool("log", false, "log one line per request to stderr")
 
@@ -59,22 +72,68 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	case maxLifetime <= 0:
-		return usageErr("--max-lifetime must be positive")
+	case maxLifetime < 0:
+		return usageErr("--max-lifetime must not be negative")
+	case time.Duration(maxLifetime) > DefaultMaxLifetime:
+		return usageErr("--max-lifetime cannot exceed the platform cap of 730d")
 	case *quota <= 0:
 		return usageErr("--quota must be positive")
 	case latency < 0:
 		return usageErr("--latency must not be negative")
-	}
-	if len(users) == 0 {
-		users = userList{{Name: DemoUser, Token: DemoToken, Admin: true}}
+	case *rateLimit < 0 || *rateBurst < 0:
+		return usageErr("--rate-limit and --rate-burst must not be negative")
+	case *bulkUsers < 0:
+		return usageErr("--bulk-users must not be negative")
 	}
 	opts := Options{
-		Users:           users,
-		MaxLifetime:     time.Duration(maxLifetime),
-		DefaultLifetime: time.Duration(defaultLifetime),
-		Quota:           *quota,
-		Latency:         time.Duration(latency),
+		Users:             users,
+		ServicePrincipals: sps,
+		MaxLifetime:       time.Duration(maxLifetime),
+		DefaultLifetime:   time.Duration(defaultLifetime),
+		TokensDisabled:    *tokensDisabled,
+		Quota:             *quota,
+		UnusedRevocation:  time.Duration(unused),
+		Latency:           time.Duration(latency),
+		RateLimit:         *rateLimit,
+		RateBurst:         *rateBurst,
+		BulkUsers:         *bulkUsers,
+	}
+	if *startTime != "" {
+		t, err := time.Parse(time.RFC3339, *startTime)
+		if err != nil {
+			return usageErr("--start-time: %v", err)
+		}
+		base := time.Now()
+		opts.Now = func() time.Time { return t.Add(time.Since(base)) }
+	}
+	if *stateFile != "" {
+		st, err := ReadStateFile(*stateFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "dbtok-emulator: %v\n", err)
+			return 1
+		}
+		// Flags given on the command line win over the file.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["start-time"] {
+			st.Now = 0
+		}
+		if st.Settings == nil {
+			st.Settings = map[string]string{}
+		}
+		if set["tokens-disabled"] {
+			st.Settings[confTokensEnabled] = strconv.FormatBool(!*tokensDisabled)
+		}
+		if set["max-lifetime"] {
+			st.Settings[confMaxLifetime] = ""
+			if v := newWorkspaceConf(opts.MaxLifetime, true).values[confMaxLifetime]; v != nil {
+				st.Settings[confMaxLifetime] = *v
+			}
+		}
+		opts.State = st
+	}
+	if len(users) == 0 && opts.State == nil {
+		opts.Users = []User{{Name: DemoUser, Token: DemoToken, Admin: true}}
 	}
 	if *logRequests {
 		opts.Log = stderr
@@ -86,8 +145,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.Close()
+	for _, b := range bulk {
+		if err := srv.SeedBulk(b.user, b.n, "bulk", opts.DefaultLifetime); err != nil {
+			fmt.Fprintf(stderr, "dbtok-emulator: --bulk-tokens: %v\n", err)
+			return 1
+		}
+	}
 	if *urlFile != "" {
-		if err := writeFileAtomic(*urlFile, srv.URL+"\n"); err != nil {
+		if err := writeFileAtomic(*urlFile, srv.URL+"\n", 0o644); err != nil {
 			fmt.Fprintf(stderr, "dbtok-emulator: %v\n", err)
 			return 1
 		}
@@ -102,17 +167,26 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dbtok-emulator: %v\n", err)
 		return 1
 	}
+	if *dumpFile != "" {
+		if err := WriteStateFile(*dumpFile, srv.Dump()); err != nil {
+			fmt.Fprintf(stderr, "dbtok-emulator: --dump: %v\n", err)
+			return 1
+		}
+	}
 	return 0
 }
 
 // writeFileAtomic replaces name by renaming a complete temporary file over
-// it, so a script polling for the file never reads half a URL.
-func writeFileAtomic(name, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".dbtok-emulator-url-*")
+// it, so a script polling for the file never reads half a URL or state.
+func writeFileAtomic(name, content string, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".dbtok-emulator-*")
 	if err != nil {
 		return err
 	}
 	_, err = tmp.WriteString(content)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -159,7 +233,12 @@ func ParseDuration(s string) (time.Duration, error) {
 // durationValue is a flag accepting [ParseDuration] syntax.
 type durationValue time.Duration
 
-func (d *durationValue) String() string { return formatDuration(time.Duration(*d)) }
+func (d *durationValue) String() string {
+	if *d == 0 {
+		return ""
+	}
+	return formatDuration(time.Duration(*d))
+}
 
 // formatDuration prints whole days the way they are usually given.
 func formatDuration(d time.Duration) string {
@@ -229,5 +308,46 @@ func (u *userList) Set(s string) error {
 		return errors.New("want NAME=TOKEN or NAME=TOKEN:admin")
 	}
 	*u = append(*u, User{Name: name, Token: tok, Admin: admin})
+	return nil
+}
+
+// spList collects repeated --service-principal flags.
+type spList []ServicePrincipal
+
+func (l *spList) String() string {
+	ids := make([]string, len(*l))
+	for i, sp := range *l {
+		ids[i] = sp.ApplicationID
+	}
+	return strings.Join(ids, ",")
+}
+
+func (l *spList) Set(s string) error {
+	id, name, _ := strings.Cut(s, "=")
+	if id == "" {
+		return errors.New("want APPLICATION_ID or APPLICATION_ID=DISPLAY NAME")
+	}
+	*l = append(*l, ServicePrincipal{ApplicationID: id, DisplayName: name})
+	return nil
+}
+
+// bulkList collects repeated --bulk-tokens flags.
+type bulkList []struct {
+	user string
+	n    int
+}
+
+func (l *bulkList) String() string { return "" }
+
+func (l *bulkList) Set(s string) error {
+	user, count, ok := strings.Cut(s, "=")
+	n, err := strconv.Atoi(count)
+	if !ok || user == "" || err != nil || n < 0 {
+		return errors.New("want USER=N")
+	}
+	*l = append(*l, struct {
+		user string
+		n    int
+	}{user, n})
 	return nil
 }

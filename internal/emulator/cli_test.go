@@ -103,10 +103,11 @@ func TestRunFlags(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "2 days") {
 		t.Errorf("over --max-lifetime: %d %s", status, body)
 	}
+	// A workspace maximum also caps tokens created without a lifetime.
 	status, body = post(`{}`)
 	var created createResp
-	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.TokenInfo.ExpiryTime != -1 {
-		t.Errorf("--default-lifetime never: %d %s", status, body)
+	if status != http.StatusOK || json.Unmarshal(body, &created) != nil || created.TokenInfo.ExpiryTime-created.TokenInfo.CreationTime != 2*24*3600*1000 {
+		t.Errorf("--default-lifetime never under --max-lifetime 2d: %d %s", status, body)
 	}
 	if status, body := post(`{}`); status != http.StatusBadRequest || !strings.Contains(string(body), "QUOTA_EXCEEDED") {
 		t.Errorf("--quota 2: %d %s", status, body)
@@ -130,7 +131,8 @@ func TestRunUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--user", "nobody"},
 		{"--user", "=tok"},
-		{"--max-lifetime", "0"},
+		{"--max-lifetime", "-1d"},
+		{"--max-lifetime", "731d"},
 		{"--max-lifetime", "soon"},
 		{"--default-lifetime", "0"},
 		{"--quota", "0"},
@@ -175,5 +177,100 @@ func TestParseDuration(t *testing.T) {
 		if got, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
 		}
+	}
+}
+
+func TestRunWorkspaceFlags(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "dump.json")
+	url, stderr, stop := runCLI(t,
+		"--user", "ann=dapi11111111111111111111111111111111:admin",
+		"--service-principal", "6f1c0f5e-1111-2222-3333-444455556666=CI bot",
+		"--service-principal", "app-2",
+		"--max-lifetime", "90d",
+		"--bulk-users", "3",
+		"--bulk-tokens", "user2=50",
+		"--start-time", "2030-01-02T03:04:05Z",
+		"--revoke-unused-after", "never",
+		"--dump", dump,
+	)
+	const ann = "dapi11111111111111111111111111111111"
+	status, body := sendURL(t, url, ann, "GET", "/api/2.0/workspace-conf?keys=maxTokenLifetimeDays,enableTokensConfig", "")
+	if status != http.StatusOK || string(body) != `{"enableTokensConfig":"true","maxTokenLifetimeDays":"90"}` {
+		t.Errorf("workspace-conf: %d %s", status, body)
+	}
+	status, body = sendURL(t, url, ann, "POST", "/api/2.0/token-management/on-behalf-of/tokens", `{"application_id":"6f1c0f5e-1111-2222-3333-444455556666","comment":"ci"}`)
+	if status != http.StatusOK {
+		t.Errorf("OBO for a --service-principal: %d %s", status, body)
+	}
+	status, body = sendURL(t, url, BulkUserToken(2), "GET", "/api/2.0/token/list", "")
+	var list listResponse
+	if status != http.StatusOK || json.Unmarshal(body, &list) != nil || len(list.TokenInfos) != 51 {
+		t.Errorf("user2's list: %d, %d tokens", status, len(list.TokenInfos))
+	}
+	if got := list.TokenInfos[len(list.TokenInfos)-1].CreationTime; got < time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC).UnixMilli() {
+		t.Errorf("--start-time ignored: creation_time %d", got)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	st, err := ReadStateFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Users) != 4 || len(st.ServicePrincipals) != 2 || len(st.Tokens) != 4+50+1 || st.Settings["maxTokenLifetimeDays"] != "90" {
+		t.Errorf("dump: %d users, %d service principals, %d tokens, settings %v", len(st.Users), len(st.ServicePrincipals), len(st.Tokens), st.Settings)
+	}
+	if fi, err := os.Stat(dump); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("dump mode: %v, %v", fi.Mode(), err)
+	}
+
+	// The dump starts a new emulator (without the demo user) where the old
+	// one stopped.
+	url, stderr, stop = runCLI(t, "--state", dump, "--tokens-disabled")
+	if status, _ := sendURL(t, url, DemoToken, "GET", "/api/2.0/token/list", ""); status != http.StatusForbidden {
+		t.Errorf("demo user present with --state: %d", status)
+	}
+	status, body = sendURL(t, url, ann, "GET", "/api/2.0/token/list", "")
+	if status != http.StatusForbidden || !strings.Contains(string(body), "disabled") {
+		t.Errorf("--tokens-disabled: %d %s", status, body)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+func TestRunRateLimitAndErrors(t *testing.T) {
+	url, stderr, stop := runCLI(t, "--rate-limit", "1", "--rate-burst", "1")
+	statuses := []int{}
+	for range 2 {
+		status, _ := sendURL(t, url, DemoToken, "GET", "/api/2.0/token/list", "")
+		statuses = append(statuses, status)
+	}
+	if statuses[0] != 200 || statuses[1] != 429 {
+		t.Errorf("--rate-limit 1: %v", statuses)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"--service-principal", "=x"},
+		{"--bulk-tokens", "user1"},
+		{"--bulk-tokens", "user1=-1"},
+		{"--start-time", "yesterday"},
+		{"--rate-limit", "-1"},
+		{"--revoke-unused-after", "0"},
+	} {
+		var stdout, stderr strings.Builder
+		if code := Run(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit code %d, want 2; %s", args, code, stderr.String())
+		}
+	}
+	var stdout, stderr2 strings.Builder
+	if code := Run(context.Background(), []string{"--state", "/nonexistent/state.json"}, &stdout, &stderr2); code != 1 {
+		t.Errorf("missing --state file: exit %d", code)
+	}
+	if code := Run(context.Background(), []string{"--bulk-tokens", "nobody=3"}, &stdout, &stderr2); code != 1 {
+		t.Errorf("--bulk-tokens for an unknown user: exit %d", code)
 	}
 }

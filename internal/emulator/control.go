@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,37 +17,73 @@ const controlPrefix = "/__emulator/"
 
 type controlFunc func(e *Emulator, r *http.Request) reply
 
-var controlRoutes = map[string]map[string]controlFunc{
-	"state":          {http.MethodGet: (*Emulator).controlState},
-	"requests":       {http.MethodGet: (*Emulator).controlRequests},
-	"reset-requests": {http.MethodPost: (*Emulator).controlResetRequests},
-	"faults":         {http.MethodPost: (*Emulator).controlAddFault, http.MethodDelete: (*Emulator).controlClearFaults},
-	"latency":        {http.MethodPost: (*Emulator).controlLatency},
-	"advance":        {http.MethodPost: (*Emulator).controlAdvance},
-	"issued":         {http.MethodGet: (*Emulator).controlIssued},
+// controlRoutes builds the router of the test-only control endpoints.
+func (e *Emulator) controlRoutes() *http.ServeMux {
+	mux := http.NewServeMux()
+	for pattern, h := range map[string]controlFunc{
+		"GET state":                     (*Emulator).controlState,
+		"GET dump":                      (*Emulator).controlDump,
+		"GET requests":                  (*Emulator).controlRequests,
+		"POST reset-requests":           (*Emulator).controlResetRequests,
+		"POST faults":                   (*Emulator).controlAddFault,
+		"DELETE faults":                 (*Emulator).controlClearFaults,
+		"POST latency":                  (*Emulator).controlLatency,
+		"POST rate-limit":               (*Emulator).controlRateLimit,
+		"POST advance":                  (*Emulator).controlAdvance,
+		"POST clock":                    (*Emulator).controlClock,
+		"GET issued":                    (*Emulator).controlIssued,
+		"POST users":                    (*Emulator).controlAddUser,
+		"POST service-principals":       (*Emulator).controlAddServicePrincipal,
+		"POST settings":                 (*Emulator).controlSettings,
+		"POST token-permissions/revoke": (*Emulator).controlRevokePermission,
+		"POST seed":                     (*Emulator).controlSeed,
+		"POST seed-bulk":                (*Emulator).controlSeedBulk,
+		"GET secret":                    (*Emulator).controlSecret,
+	} {
+		method, path, _ := strings.Cut(pattern, " ")
+		mux.HandleFunc(method+" "+controlPrefix+path, func(w http.ResponseWriter, r *http.Request) {
+			writeReply(w, h(e, r))
+		})
+	}
+	return mux
 }
 
 // serveControl answers the test-only control endpoints. They are
 // unauthenticated, so they refuse anyone not on this machine.
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	var rep reply
-	name := strings.TrimPrefix(r.URL.Path, controlPrefix)
-	methods := controlRoutes[name]
-	switch {
-	case !isLoopback(r.RemoteAddr):
-		rep = errorReply(http.StatusForbidden, "PERMISSION_DENIED", "Emulator control endpoints answer loopback clients only.")
-	case methods == nil:
-		rep = errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path)
-	case methods[r.Method] == nil:
-		rep = errorReply(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method '%s' is not allowed for '%s'", r.Method, r.URL.Path)
-	default:
-		rep = methods[r.Method](e, r)
+	rec := &statusRecorder{ResponseWriter: w}
+	if !isLoopback(r.RemoteAddr) {
+		writeReply(rec, errorReply(http.StatusForbidden, "PERMISSION_DENIED", "Emulator control endpoints answer loopback clients only."))
+	} else {
+		h, pattern := e.control.Handler(r)
+		if pattern != "" {
+			h.ServeHTTP(rec, r)
+		} else {
+			cw := &captureWriter{header: http.Header{}}
+			h.ServeHTTP(cw, r)
+			if cw.status == http.StatusMethodNotAllowed {
+				rep := errorReply(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method '%s' is not allowed for '%s'", r.Method, r.URL.Path)
+				rep.header.Set("Allow", cw.header.Get("Allow"))
+				writeReply(rec, rep)
+			} else {
+				writeReply(rec, errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
+			}
+		}
 	}
 	if e.opts.Log != nil {
-		e.writeLog(fmt.Sprintf("%s %s %s %d control %s", time.Now().Format("15:04:05.000"), r.Method, e.redact(r.URL.Path), rep.status, time.Since(start).Round(10*time.Microsecond)))
+		e.writeLog(fmt.Sprintf("%s %s %s %d control %s", time.Now().Format("15:04:05.000"), r.Method, e.redact(r.URL.Path), rec.status, time.Since(start).Round(10*time.Microsecond)))
 	}
-	writeReply(w, rep)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
 }
 
 func isLoopback(remoteAddr string) bool {
@@ -58,19 +95,33 @@ func isLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// decodeControl strictly parses a control request body, so that a misspelt
-// field fails loudly instead of silently injecting the wrong fault.
+// decodeStrict parses JSON refusing unknown fields, so that a misspelt
+// field fails loudly instead of silently doing something else.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
 func decodeControl(r *http.Request, v any) (reply, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBodySize))
 	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(v)
+		err = decodeStrict(body, v)
 	}
 	if err != nil {
-		return errorReply(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid control request body: %v", err), false
+		return badControl("Invalid control request body: %v", err), false
 	}
 	return reply{}, true
+}
+
+func badControl(format string, args ...any) reply {
+	return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", format, args...)
 }
 
 var emptyObject = struct{}{}
@@ -87,18 +138,26 @@ type stateResponse struct {
 	Users     map[string]stateUser `json:"users"`
 }
 
+// controlState summarises principals and their live tokens.
 func (e *Emulator) controlState(*http.Request) reply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	resp := stateResponse{NowMillis: e.now().UnixMilli(), Users: make(map[string]stateUser)}
+	now := e.now()
+	resp := stateResponse{NowMillis: now.UnixMilli(), Users: make(map[string]stateUser)}
 	for name, p := range e.principals {
 		u := stateUser{ID: p.id, Admin: p.admin, ServicePrincipal: p.servicePrincipal, Tokens: []TokenInfo{}}
-		for _, t := range e.liveLocked(nil, p) {
-			u.Tokens = append(u.Tokens, t.info())
+		for _, t := range e.heldLocked(p) {
+			if !t.expired(now) {
+				u.Tokens = append(u.Tokens, e.infoLocked(t, now))
+			}
 		}
 		resp.Users[name] = u
 	}
 	return jsonReply(http.StatusOK, resp)
+}
+
+func (e *Emulator) controlDump(*http.Request) reply {
+	return jsonReply(http.StatusOK, e.Dump())
 }
 
 func (e *Emulator) controlRequests(*http.Request) reply {
@@ -114,41 +173,13 @@ func (e *Emulator) controlIssued(*http.Request) reply {
 	return jsonReply(http.StatusOK, e.IssuedValues())
 }
 
-// faultJSON is the wire form of a Fault.
-type faultJSON struct {
-	Name       string       `json:"name"`
-	Method     string       `json:"method"`
-	Path       string       `json:"path"`
-	Count      int          `json:"count"`
-	Skip       int          `json:"skip"`
-	Status     int          `json:"status"`
-	Body       string       `json:"body"`
-	RetryAfter int          `json:"retry_after"`
-	Kind       string       `json:"kind"`
-	After      bool         `json:"after"`
-	Delay      jsonDuration `json:"delay"`
-}
-
 func (e *Emulator) controlAddFault(r *http.Request) reply {
-	var fj faultJSON
-	if rep, ok := decodeControl(r, &fj); !ok {
+	var f Fault
+	if rep, ok := decodeControl(r, &f); !ok {
 		return rep
 	}
-	f := Fault{
-		Name:       fj.Name,
-		Method:     fj.Method,
-		Path:       fj.Path,
-		Count:      fj.Count,
-		Skip:       fj.Skip,
-		Status:     fj.Status,
-		Body:       fj.Body,
-		RetryAfter: fj.RetryAfter,
-		Kind:       fj.Kind,
-		After:      fj.After,
-		Delay:      time.Duration(fj.Delay),
-	}
 	if err := f.validate(); err != nil {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%v", err)
+		return badControl("%v", err)
 	}
 	e.AddFault(f)
 	return jsonReply(http.StatusOK, emptyObject)
@@ -167,10 +198,31 @@ func (e *Emulator) controlLatency(r *http.Request) reply {
 		return rep
 	}
 	if req.Latency == nil || *req.Latency < 0 {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "latency must be given and not negative")
+		return badControl("latency must be given and not negative")
 	}
 	e.SetLatency(time.Duration(*req.Latency))
 	return jsonReply(http.StatusOK, emptyObject)
+}
+
+func (e *Emulator) controlRateLimit(r *http.Request) reply {
+	var req struct {
+		PerSecond float64 `json:"per_second"`
+		Burst     int     `json:"burst"`
+	}
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	if req.PerSecond < 0 || req.Burst < 0 {
+		return badControl("per_second and burst must not be negative")
+	}
+	e.SetRateLimit(req.PerSecond, req.Burst)
+	return jsonReply(http.StatusOK, emptyObject)
+}
+
+func nowReply(e *Emulator) reply {
+	return jsonReply(http.StatusOK, struct {
+		NowMillis int64 `json:"now_ms"`
+	}{e.Now().UnixMilli()})
 }
 
 func (e *Emulator) controlAdvance(r *http.Request) reply {
@@ -181,12 +233,158 @@ func (e *Emulator) controlAdvance(r *http.Request) reply {
 		return rep
 	}
 	if req.Duration == nil || *req.Duration < 0 {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "duration must be given and not negative: the clock only moves forward")
+		return badControl("duration must be given and not negative: the clock only moves forward")
 	}
 	e.Advance(time.Duration(*req.Duration))
-	return jsonReply(http.StatusOK, struct {
-		NowMillis int64 `json:"now_ms"`
-	}{e.Now().UnixMilli()})
+	return nowReply(e)
+}
+
+func (e *Emulator) controlClock(r *http.Request) reply {
+	var req struct {
+		Now *time.Time `json:"now"`
+	}
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	if req.Now == nil {
+		return badControl("now must be given, as RFC 3339")
+	}
+	if err := e.SetNow(*req.Now); err != nil {
+		return badControl("%v", err)
+	}
+	return nowReply(e)
+}
+
+func (e *Emulator) controlAddUser(r *http.Request) reply {
+	var req struct {
+		Name        string   `json:"name"`
+		Token       string   `json:"token"`
+		Admin       bool     `json:"admin"`
+		OAuth       bool     `json:"oauth"`
+		DisplayName string   `json:"display_name"`
+		Groups      []string `json:"groups"`
+	}
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	if err := e.AddUser(User(req)); err != nil {
+		return badControl("%v", err)
+	}
+	id, _ := e.PrincipalID(req.Name)
+	return jsonReply(http.StatusOK, map[string]int64{"id": id})
+}
+
+func (e *Emulator) controlAddServicePrincipal(r *http.Request) reply {
+	var req struct {
+		ApplicationID string   `json:"application_id"`
+		DisplayName   string   `json:"display_name"`
+		Token         string   `json:"token"`
+		Admin         bool     `json:"admin"`
+		Groups        []string `json:"groups"`
+	}
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	id, err := e.AddServicePrincipal(ServicePrincipal(req))
+	if err != nil {
+		return badControl("%v", err)
+	}
+	return jsonReply(http.StatusOK, map[string]int64{"id": id})
+}
+
+func (e *Emulator) controlSettings(r *http.Request) reply {
+	var req map[string]string
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	if err := e.SetWorkspaceConf(req); err != nil {
+		return badControl("%v", err)
+	}
+	return jsonReply(http.StatusOK, e.WorkspaceConf())
+}
+
+// controlRevokePermission takes CAN_USE away from a user, service
+// principal or group without an admin's credential, with the same effect
+// on their tokens as the API.
+func (e *Emulator) controlRevokePermission(r *http.Request) reply {
+	var req TokenPermission
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	if err := e.RevokeTokenPermission(req); err != nil {
+		return badControl("%v", err)
+	}
+	return jsonReply(http.StatusOK, emptyObject)
+}
+
+// seedRequest is TokenSeed in the control endpoint's notation: times are
+// relative to the emulator's clock.
+type seedRequest struct {
+	Owner            string        `json:"owner"`
+	CreatedBy        string        `json:"created_by"`
+	Comment          string        `json:"comment"`
+	TokenID          string        `json:"token_id"`
+	Value            string        `json:"value"`
+	Age              jsonDuration  `json:"age"`      // created this long ago
+	Lifetime         *jsonLifetime `json:"lifetime"` // default: the default lifetime
+	LastUsedAgo      *jsonDuration `json:"last_used_ago"`
+	Scopes           []string      `json:"scopes"`
+	AutoscopeEnabled bool          `json:"autoscope_enabled"`
+	AutoscopeState   string        `json:"autoscope_state"`
+	InferredScopes   []string      `json:"inferred_scopes"`
+}
+
+func (e *Emulator) controlSeed(r *http.Request) reply {
+	var req seedRequest
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	now := e.Now()
+	s := TokenSeed{
+		Owner: req.Owner, CreatedBy: req.CreatedBy, Comment: req.Comment, ID: req.TokenID, Value: req.Value,
+		Created: now.Add(-time.Duration(req.Age)), Scopes: req.Scopes, AutoscopeEnabled: req.AutoscopeEnabled,
+		AutoscopeState: req.AutoscopeState, InferredScopes: req.InferredScopes,
+	}
+	if req.Lifetime != nil {
+		s.Lifetime = time.Duration(*req.Lifetime)
+	}
+	if req.LastUsedAgo != nil {
+		s.LastUsed = now.Add(-time.Duration(*req.LastUsedAgo))
+	}
+	info, value, err := e.SeedToken(s)
+	if err != nil {
+		return badControl("%v", err)
+	}
+	return jsonReply(http.StatusOK, map[string]any{"token_value": value, "token_info": info})
+}
+
+func (e *Emulator) controlSeedBulk(r *http.Request) reply {
+	var req struct {
+		Owner    string        `json:"owner"`
+		Count    int           `json:"count"`
+		Comment  string        `json:"comment"`
+		Lifetime *jsonLifetime `json:"lifetime"`
+	}
+	if rep, ok := decodeControl(r, &req); !ok {
+		return rep
+	}
+	lifetime := e.opts.DefaultLifetime
+	if req.Lifetime != nil {
+		lifetime = time.Duration(*req.Lifetime)
+	}
+	if err := e.SeedBulk(req.Owner, req.Count, req.Comment, lifetime); err != nil {
+		return badControl("%v", err)
+	}
+	return jsonReply(http.StatusOK, emptyObject)
+}
+
+func (e *Emulator) controlSecret(r *http.Request) reply {
+	q := r.URL.Query()
+	v, ok := e.Secret(q.Get("scope"), q.Get("key"))
+	if !ok {
+		return errorReply(http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "No secret %q in scope %q.", q.Get("key"), q.Get("scope"))
+	}
+	return jsonReply(http.StatusOK, map[string]string{"value": base64.StdEncoding.EncodeToString(v)})
 }
 
 // jsonDuration accepts "50ms", "48h", "2d" or a number of milliseconds.
@@ -207,5 +405,24 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 		return errors.New(`a duration must be a string such as "50ms" or a number of milliseconds`)
 	}
 	*d = jsonDuration(ms * float64(time.Millisecond))
+	return nil
+}
+
+// jsonLifetime is a jsonDuration or "never" (negative).
+type jsonLifetime time.Duration
+
+func (l *jsonLifetime) UnmarshalJSON(b []byte) error {
+	if string(b) == `"never"` {
+		*l = -1
+		return nil
+	}
+	var d jsonDuration
+	if err := d.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if d < 0 {
+		d = -1
+	}
+	*l = jsonLifetime(d)
 	return nil
 }

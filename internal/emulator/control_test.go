@@ -142,3 +142,82 @@ func TestControlRefusesRemoteClients(t *testing.T) {
 		t.Errorf("remote control request: %d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestControlWorkspaceEndpoints(t *testing.T) {
+	srv := start(t, Options{})
+	post := func(path, body string) []byte {
+		t.Helper()
+		status, b := send(t, srv, "", "POST", "/__emulator/"+path, body)
+		if status != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", path, body, status, b)
+		}
+		return b
+	}
+	post("users", `{"name":"dave","token":"dapidddddddddddddddddddddddddddddddd","groups":["eng"]}`)
+	post("service-principals", `{"application_id":"app-9","display_name":"Nine"}`)
+	if status, b := send(t, srv, aliceToken, "POST", "/api/2.0/token-management/on-behalf-of/tokens", `{"application_id":"app-9"}`); status != http.StatusOK {
+		t.Errorf("OBO for a principal added through control: %d %s", status, b)
+	}
+	if b := post("settings", `{"maxTokenLifetimeDays":"5"}`); !strings.Contains(string(b), `"maxTokenLifetimeDays":"5"`) {
+		t.Errorf("settings answer: %s", b)
+	}
+	b := post("seed", `{"owner":"dave","comment":"old","age":"100d","lifetime":"never","scopes":["sql"],"last_used_ago":"10d"}`)
+	seeded := decode[createResp](t, b)
+	if seeded.TokenInfo.TokenID != TokenID(seeded.TokenValue) || seeded.TokenInfo.ExpiryTime != -1 ||
+		seeded.TokenInfo.LastUsedDay != dayStart(fixedNow.Add(-10*24*time.Hour)).UnixMilli() {
+		t.Errorf("seeded: %s", b)
+	}
+	post("seed-bulk", `{"owner":"dave","count":20,"comment":"many","lifetime":"1h"}`)
+	if n := len(srv.ListedTokens("dave")); n != 22 {
+		t.Errorf("dave holds %d tokens, want 22", n)
+	}
+	// Taking the permission away from users revokes dave's tokens.
+	post("token-permissions/revoke", `{"group_name":"users"}`)
+	if n := len(srv.ListedTokens("dave")); n != 0 {
+		t.Errorf("dave holds %d tokens after losing permission", n)
+	}
+	if status, _ := send(t, srv, "", "POST", "/__emulator/token-permissions/revoke", `{"group_name":"users"}`); status != http.StatusBadRequest {
+		t.Errorf("revoking a missing entry: %d", status)
+	}
+
+	send(t, srv, aliceToken, "POST", "/api/2.0/secrets/scopes/create", `{"scope":"s"}`)
+	send(t, srv, aliceToken, "POST", "/api/2.0/secrets/put", `{"scope":"s","key":"k","string_value":"hello"}`)
+	status, b := send(t, srv, "", "GET", "/__emulator/secret?scope=s&key=k", "")
+	if status != http.StatusOK || string(b) != `{"value":"aGVsbG8="}` {
+		t.Errorf("secret: %d %s", status, b)
+	}
+	if status, _ := send(t, srv, "", "GET", "/__emulator/secret?scope=s&key=nope", ""); status != http.StatusNotFound {
+		t.Errorf("unknown secret: %d", status)
+	}
+	// Moving the clock 9 months on also revokes alice's unused token.
+	b = post("clock", `{"now":"2026-01-01T00:00:00Z"}`)
+	if n := len(srv.Tokens("alice")); n != 0 {
+		t.Errorf("alice kept %d tokens unused for 9 months", n)
+	}
+	if got := decode[map[string]int64](t, b)["now_ms"]; got != time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() {
+		t.Errorf("clock: %s", b)
+	}
+	if status, _ := send(t, srv, "", "POST", "/__emulator/clock", `{"now":"2020-01-01T00:00:00Z"}`); status != http.StatusBadRequest {
+		t.Errorf("clock going back: %d", status)
+	}
+	post("rate-limit", `{"per_second":1,"burst":1}`)
+	send(t, srv, aliceToken, "GET", "/api/2.0/token/list", "")
+	if status, _ := send(t, srv, aliceToken, "GET", "/api/2.0/token/list", ""); status != http.StatusTooManyRequests {
+		t.Errorf("after rate-limit: %d", status)
+	}
+	post("rate-limit", `{"per_second":0}`)
+
+	for _, bad := range []struct{ path, body string }{
+		{"users", `{"name":"alice","token":"x"}`},
+		{"service-principals", `{}`},
+		{"settings", `{"enableTokensConfig":"maybe"}`},
+		{"seed", `{"owner":"nobody"}`},
+		{"seed", `{"owner":"alice","scopes":["nope"]}`},
+		{"seed-bulk", `{"owner":"alice","count":-1}`},
+		{"rate-limit", `{"per_second":-1}`},
+	} {
+		if status, b := send(t, srv, "", "POST", "/__emulator/"+bad.path, bad.body); status != http.StatusBadRequest {
+			t.Errorf("%s %s: %d %s", bad.path, bad.body, status, b)
+		}
+	}
+}

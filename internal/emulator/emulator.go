@@ -1,27 +1,35 @@
 package emulator
 
 import (
-	"cmp"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
+	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Defaults mirror the limits of a Databricks workspace with no token policy.
+// Defaults mirror a Databricks workspace with no token policy.
 const (
+	// DefaultMaxLifetime is the platform's cap on token lifetimes (730
+	// days), which applies even when the workspace sets no maximum.
 	DefaultMaxLifetime     = 730 * 24 * time.Hour
 	DefaultDefaultLifetime = 730 * 24 * time.Hour
 	DefaultQuota           = 600
+	// DefaultUnusedRevocation is how long a token may go unused before the
+	// workspace revokes it, as the Databricks documentation describes.
+	DefaultUnusedRevocation = 90 * 24 * time.Hour
+	// DefaultAutoscopeObservation is how long an autoscoped token may call
+	// every API while the workspace infers the scopes it needs. The real
+	// period is not documented; see the package documentation.
+	DefaultAutoscopeObservation = 7 * 24 * time.Hour
 
-	// WorkspaceID is reported by the discovery endpoint.
+	// WorkspaceID is reported by the discovery endpoint and in admin token
+	// info.
 	WorkspaceID = "1234567890123456"
+	workspaceID = 1234567890123456
 
 	// BootstrapComment is the comment of every user's bootstrap token.
 	BootstrapComment = "emulator bootstrap token"
@@ -38,67 +46,134 @@ type User struct {
 	// Token is the user's bootstrap personal access token, the credential
 	// tests start from.
 	Token string
-	// Admin grants access to the token-management API.
+	// Admin makes the user a member of the admins group: token management,
+	// workspace settings, token permissions and SCIM creation.
 	Admin bool
 	// OAuth makes Token an OAuth access token rather than a PAT, as for a
 	// user signed in with `databricks auth login`: it authenticates, but it
-	// is not one of the user's tokens, so their list can be empty.
+	// is not one of the user's tokens, so their list can be empty. OAuth
+	// tokens keep working when personal access tokens are disabled.
 	OAuth bool
+	// DisplayName is the SCIM displayName; default Name.
+	DisplayName string
+	// Groups are workspace groups the user belongs to besides users (and
+	// admins, for admins). A group exists while somebody belongs to it.
+	Groups []string
+}
+
+// ServicePrincipal is a service principal of the emulated workspace, the
+// only kind of principal on-behalf-of tokens can be created for.
+type ServicePrincipal struct {
+	// ApplicationID identifies the principal in on-behalf-of requests and
+	// in token permissions (service_principal_name).
+	ApplicationID string
+	DisplayName   string
+	// Token, if set, is a bootstrap PAT the principal signs in with.
+	Token  string
+	Admin  bool
+	Groups []string
 }
 
 // Options configures an [Emulator]. Zero values select the defaults.
 type Options struct {
 	Users []User
-	// MaxLifetime is the longest lifetime a client may request; default 730
-	// days.
+	// ServicePrincipals are known to the workspace from the start.
+	ServicePrincipals []ServicePrincipal
+	// MaxLifetime is the workspace's maximum token lifetime
+	// (maxTokenLifetimeDays); zero means none is set, and then only the
+	// platform cap of 730 days applies. Admins can change it through the
+	// workspace-conf API.
 	MaxLifetime time.Duration
 	// DefaultLifetime applies when a create request has no lifetime_seconds;
-	// default 730 days. Negative means such tokens never expire.
+	// default 730 days, capped at the maximum. Negative means such tokens
+	// never expire, unless the workspace sets a maximum.
 	DefaultLifetime time.Duration
-	// Quota is the number of live tokens each principal may hold; default 600.
+	// TokensDisabled starts the workspace with personal access tokens
+	// disabled (enableTokensConfig "false").
+	TokensDisabled bool
+	// Quota is the number of tokens each principal may hold (expired ones
+	// included, until they are deleted); default 600.
 	Quota int
+	// UnusedRevocation is how long a token may stay unused before the
+	// workspace revokes it; default 90 days, negative never.
+	UnusedRevocation time.Duration
+	// AutoscopeObservation is how long an autoscoped token may call every
+	// API; default 7 days.
+	AutoscopeObservation time.Duration
 	// Latency is added before every API response.
 	Latency time.Duration
+	// RateLimit, if positive, is the number of API requests per second each
+	// host name (the request's Host) is allowed; further requests get 429
+	// with Retry-After. RateBurst is the bucket size (default RateLimit,
+	// at least 1).
+	RateLimit float64
+	RateBurst int
+	// BulkUsers adds users user1..userN, none an admin, whose bootstrap
+	// tokens are [BulkUserToken](i), for benchmarks across many users.
+	BulkUsers int
+	// State, if set, is loaded after Users and ServicePrincipals; see
+	// [State].
+	State *State
 	// Now is the base clock; default time.Now. [Emulator.Advance] adds to
 	// it. It must not go backwards.
 	Now func() time.Time
 	// Log, if set, receives one line per request. Lines never contain
 	// credentials.
 	Log io.Writer
-	// RandomIDs gives tokens random IDs instead of the SHA-256 of their
+	// RandomIDs gives tokens random IDs instead of [TokenID] of their
 	// value, to test clients on a workspace whose IDs tell nothing.
 	RandomIDs bool
 }
+
+// BulkUserToken is the bootstrap token of the i-th bulk user (see
+// [Options.BulkUsers]): "dapi" and i as 32 decimal digits, which is also
+// valid hex.
+func BulkUserToken(i int) string { return fmt.Sprintf("dapi%032d", i) }
+
+// BulkUserName is the name of the i-th bulk user.
+func BulkUserName(i int) string { return fmt.Sprintf("user%d", i) }
 
 // TokenInfo describes a token the way the API does. Times are epoch
 // milliseconds; ExpiryTime is -1 for a token that never expires. The
 // token-management fields are left zero (and omitted from JSON) in responses
 // of the plain Token API, which does not return them.
 type TokenInfo struct {
-	TokenID           string `json:"token_id"`
-	Comment           string `json:"comment"`
-	CreationTime      int64  `json:"creation_time"`
-	ExpiryTime        int64  `json:"expiry_time"`
-	CreatedByID       int64  `json:"created_by_id,omitempty"`
-	CreatedByUsername string `json:"created_by_username,omitempty"`
-	OwnerID           int64  `json:"owner_id,omitempty"`
+	TokenID           string   `json:"token_id"`
+	Comment           string   `json:"comment"`
+	CreationTime      int64    `json:"creation_time"`
+	ExpiryTime        int64    `json:"expiry_time"`
+	Scopes            []string `json:"scopes,omitempty"`
+	AutoscopeState    string   `json:"autoscope_state,omitempty"`
+	InferredScopes    []string `json:"inferred_scopes,omitempty"`
+	CreatedByID       int64    `json:"created_by_id,omitempty"`
+	CreatedByUsername string   `json:"created_by_username,omitempty"`
+	OwnerID           int64    `json:"owner_id,omitempty"`
+	WorkspaceID       int64    `json:"workspace_id,omitempty"`
 	// LastUsedDay is the start (UTC) of the day the token last authenticated
 	// a request, or 0 if it never did.
 	LastUsedDay int64 `json:"last_used_day,omitempty"`
 }
+
+// Why a token was revoked, in [TokenRecord.RevokedReason].
+const (
+	RevokedDeleted    = "deleted"    // through the Token or token-management API
+	RevokedUnused     = "unused"     // unused for the revocation period (90 days)
+	RevokedPermission = "permission" // its owner lost permission to use tokens
+)
 
 // TokenRecord is the emulator's full view of a token, for assertions.
 type TokenRecord struct {
 	TokenInfo
 	Owner     string
 	CreatedBy string
-	// ServicePrincipal reports whether the owner is a service principal
-	// created by an on-behalf-of request.
+	// ServicePrincipal reports whether the owner is a service principal.
 	ServicePrincipal bool
 	Bootstrap        bool
 	Revoked          bool
 	RevokedAt        time.Time // zero unless Revoked
+	RevokedReason    string    // one of the Revoked* constants, or ""
 	Expired          bool      // at the emulator's current time
+	AutoscopeEnabled bool
 }
 
 // Request is one API request as the emulator saw it.
@@ -120,25 +195,31 @@ type Request struct {
 
 const maxRecordedBody = 64 << 10
 
-// Emulator is an in-memory Databricks workspace that serves the Token API.
-// All methods are safe for concurrent use.
+// Emulator is an in-memory Databricks workspace. All methods are safe for
+// concurrent use.
 type Emulator struct {
-	opts Options
+	opts    Options
+	mux     *http.ServeMux // the API
+	control *http.ServeMux // the control endpoints
 
 	mu         sync.Mutex
 	offset     time.Duration // added to opts.Now by Advance
 	latency    time.Duration
-	principals map[string]*principal
+	principals map[string]*principal // by userName or application ID
 	ids        map[int64]*principal
-	tokens     []*token // insertion order
+	tokens     []*token // every token ever registered, in registration order
 	byID       map[string]*token
 	byValue    map[string]*token
 	issued     []string
 	requests   []*Request
 	faults     []*activeFault
 	seq        int64
-	active     int           // handlers running
-	idle       chan struct{} // closed when active drops to 0
+	conf       workspaceConf
+	acl        []aclEntry // token permissions besides the fixed admins entry
+	scopes     map[string]*secretScope
+	limiter    atomic.Pointer[rateLimiter] // nil: no rate limit; read without mu
+	active     int                         // handlers running
+	idle       chan struct{}               // closed when active drops to 0
 
 	logMu sync.Mutex
 
@@ -148,71 +229,9 @@ type Emulator struct {
 	doneOnce sync.Once
 }
 
-type principal struct {
-	id               int64
-	name             string
-	admin            bool
-	servicePrincipal bool
-	tokens           []*token // owned and possibly live; see pruneLocked
-}
-
-type token struct {
-	seq       int64 // breaks ties between equal creation times
-	id        string
-	value     string
-	owner     *principal
-	createdBy *principal
-	comment   string
-	created   time.Time
-	expiry    time.Time // zero: never expires
-	lastUsed  time.Time // zero: never used
-	bootstrap bool
-	revoked   bool
-	revokedAt time.Time
-}
-
-func (t *token) expired(now time.Time) bool {
-	return !t.expiry.IsZero() && !now.Before(t.expiry)
-}
-
-func (t *token) live(now time.Time) bool {
-	return !t.revoked && !t.expired(now)
-}
-
-// info renders the token-management view of t.
-func (t *token) info() TokenInfo {
-	ti := TokenInfo{
-		TokenID:           t.id,
-		Comment:           t.comment,
-		CreationTime:      t.created.UnixMilli(),
-		ExpiryTime:        -1,
-		CreatedByID:       t.createdBy.id,
-		CreatedByUsername: t.createdBy.name,
-		OwnerID:           t.owner.id,
-	}
-	if !t.expiry.IsZero() {
-		ti.ExpiryTime = t.expiry.UnixMilli()
-	}
-	if !t.lastUsed.IsZero() {
-		ti.LastUsedDay = t.lastUsed.UTC().Truncate(24 * time.Hour).UnixMilli()
-	}
-	return ti
-}
-
-// publicInfo renders the narrower view the plain Token API returns.
-func (t *token) publicInfo() TokenInfo {
-	ti := t.info()
-	return TokenInfo{
-		TokenID:      ti.TokenID,
-		Comment:      ti.Comment,
-		CreationTime: ti.CreationTime,
-		ExpiryTime:   ti.ExpiryTime,
-	}
-}
-
 // New returns an emulator for opts. It panics if opts is invalid (a user
-// without a name or token, or a repeated name or token); [Start] and [Listen]
-// report the same problems as errors.
+// without a name or token, a repeated name or token, a bad state); [Start]
+// and [Listen] report the same problems as errors.
 func New(opts Options) *Emulator {
 	e, err := newEmulator(opts)
 	if err != nil {
@@ -222,8 +241,8 @@ func New(opts Options) *Emulator {
 }
 
 func newEmulator(opts Options) (*Emulator, error) {
-	if opts.MaxLifetime <= 0 {
-		opts.MaxLifetime = DefaultMaxLifetime
+	if opts.MaxLifetime < 0 {
+		return nil, errors.New("negative maximum lifetime")
 	}
 	if opts.DefaultLifetime == 0 {
 		opts.DefaultLifetime = DefaultDefaultLifetime
@@ -231,10 +250,17 @@ func newEmulator(opts Options) (*Emulator, error) {
 	if opts.Quota <= 0 {
 		opts.Quota = DefaultQuota
 	}
+	if opts.UnusedRevocation == 0 {
+		opts.UnusedRevocation = DefaultUnusedRevocation
+	}
+	if opts.AutoscopeObservation <= 0 {
+		opts.AutoscopeObservation = DefaultAutoscopeObservation
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	opts.Users = slices.Clone(opts.Users)
+	opts.ServicePrincipals = slices.Clone(opts.ServicePrincipals)
 	e := &Emulator{
 		opts:       opts,
 		latency:    opts.Latency,
@@ -242,28 +268,42 @@ func newEmulator(opts Options) (*Emulator, error) {
 		ids:        make(map[int64]*principal),
 		byID:       make(map[string]*token),
 		byValue:    make(map[string]*token),
+		scopes:     make(map[string]*secretScope),
+		conf:       newWorkspaceConf(opts.MaxLifetime, !opts.TokensDisabled),
+		acl:        defaultACL(),
 		done:       make(chan struct{}),
 	}
-	now := e.now()
+	if opts.RateLimit > 0 {
+		e.limiter.Store(newRateLimiter(opts.RateLimit, opts.RateBurst))
+	}
+	e.mux = e.routes()
+	e.control = e.controlRoutes()
+
+	if opts.State != nil && opts.State.Now != 0 {
+		// Replaying a dump starts the clock where the dump was taken.
+		e.offset = msTime(opts.State.Now).Sub(opts.Now())
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, u := range opts.Users {
-		switch {
-		case u.Name == "":
-			return nil, errors.New("user with empty name")
-		case u.Token == "":
-			return nil, fmt.Errorf("user %q has no bootstrap token", u.Name)
-		case e.principals[u.Name] != nil:
-			return nil, fmt.Errorf("user %q given twice", u.Name)
-		case e.byValue[u.Token] != nil:
-			return nil, fmt.Errorf("user %q reuses another user's bootstrap token", u.Name)
+		if err := e.addUserLocked(u); err != nil {
+			return nil, err
 		}
-		p := e.addPrincipalLocked(u.Name, u.Admin, false)
-		if u.OAuth {
-			e.byValue[u.Token] = &token{value: u.Token, owner: p, createdBy: p, created: now}
-			e.issued = append(e.issued, u.Token)
-			continue
+	}
+	for i := 1; i <= opts.BulkUsers; i++ {
+		if err := e.addUserLocked(User{Name: BulkUserName(i), Token: BulkUserToken(i)}); err != nil {
+			return nil, fmt.Errorf("bulk users: %w", err)
 		}
-		t := e.addTokenLocked(p, p, BootstrapComment, now, -1, u.Token)
-		t.bootstrap = true
+	}
+	for _, sp := range opts.ServicePrincipals {
+		if _, err := e.addServicePrincipalLocked(sp); err != nil {
+			return nil, err
+		}
+	}
+	if opts.State != nil {
+		if err := e.loadStateLocked(opts.State); err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
 	}
 	return e, nil
 }
@@ -273,113 +313,32 @@ func (e *Emulator) now() time.Time {
 	return e.opts.Now().Add(e.offset)
 }
 
-func (e *Emulator) addPrincipalLocked(name string, admin, sp bool) *principal {
-	// Deriving the ID from the name keeps IDs stable across runs and
-	// independent of the order users are configured in.
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	id := int64(h.Sum64()%9e15) + 1e15
-	for e.ids[id] != nil {
-		id++
-	}
-	p := &principal{id: id, name: name, admin: admin, servicePrincipal: sp}
-	e.principals[name] = p
-	e.ids[id] = p
-	return p
-}
-
-// addTokenLocked registers a token. A negative lifetime means it never
-// expires; an empty value gets a fresh random one.
-func (e *Emulator) addTokenLocked(owner, createdBy *principal, comment string, created time.Time, lifetime time.Duration, value string) *token {
-	if value == "" {
-		for value == "" || e.byValue[value] != nil {
-			value = "dapi" + randomHex(16)
-		}
-	}
-	// Token IDs are the SHA-256 of the value, as the SDK documents token_id,
-	// unless the emulator plays a workspace that says nothing of the kind.
-	sum := sha256.Sum256([]byte(value))
-	id := hex.EncodeToString(sum[:])
-	for e.opts.RandomIDs && (id == hex.EncodeToString(sum[:]) || e.byID[id] != nil) {
-		id = randomHex(32)
-	}
-	e.seq++
-	t := &token{
-		seq:       e.seq,
-		id:        id,
-		value:     value,
-		owner:     owner,
-		createdBy: createdBy,
-		comment:   comment,
-		created:   created,
-	}
-	if lifetime >= 0 {
-		t.expiry = created.Add(lifetime)
-	}
-	e.tokens = append(e.tokens, t)
-	owner.tokens = append(owner.tokens, t)
-	e.byID[id] = t
-	e.byValue[value] = t
-	e.issued = append(e.issued, value)
-	return t
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
-}
-
-// pruneLocked drops p's tokens that can no longer be live and returns the
-// rest, unordered. Pruning is sound because revocation is final and the
-// clock only moves forward; it keeps quota checks proportional to the live
-// tokens rather than to every token ever created, which matters for
-// benchmarks.
-func (e *Emulator) pruneLocked(p *principal) []*token {
-	now := e.now()
-	live := p.tokens[:0]
-	for _, t := range p.tokens {
-		if t.live(now) {
-			live = append(live, t)
-		}
-	}
-	clear(p.tokens[len(live):])
-	p.tokens = live
-	return live
-}
-
-// liveLocked returns the live tokens of the given principals accepted by
-// keep (nil keeps all), oldest first.
-func (e *Emulator) liveLocked(keep func(*token) bool, ps ...*principal) []*token {
-	var out []*token
-	for _, p := range ps {
-		for _, t := range e.pruneLocked(p) {
-			if keep == nil || keep(t) {
-				out = append(out, t)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b *token) int {
-		if c := a.created.Compare(b.created); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	return out
-}
-
-// Tokens returns the live tokens owned by the named user or service
-// principal, oldest first.
+// Tokens returns the live tokens (neither revoked nor expired) owned by the
+// named user or service principal (by application ID), oldest first.
 func (e *Emulator) Tokens(user string) []TokenInfo {
+	return e.tokenInfos(user, false)
+}
+
+// ListedTokens returns what the workspace lists for the named principal:
+// its live tokens and its expired ones that were not deleted yet, oldest
+// first, in the token-management view.
+func (e *Emulator) ListedTokens(user string) []TokenInfo {
+	return e.tokenInfos(user, true)
+}
+
+func (e *Emulator) tokenInfos(user string, expired bool) []TokenInfo {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p := e.principals[user]
 	if p == nil {
 		return nil
 	}
+	now := e.now()
 	var out []TokenInfo
-	for _, t := range e.liveLocked(nil, p) {
-		out = append(out, t.info())
+	for _, t := range e.heldLocked(p) {
+		if expired || !t.expired(now) {
+			out = append(out, e.infoLocked(t, now))
+		}
 	}
 	return out
 }
@@ -393,15 +352,18 @@ func (e *Emulator) AllTokens() []TokenRecord {
 	now := e.now()
 	out := make([]TokenRecord, 0, len(e.tokens))
 	for _, t := range e.tokens {
+		e.reapLocked(t, now)
 		out = append(out, TokenRecord{
-			TokenInfo:        t.info(),
+			TokenInfo:        e.infoLocked(t, now),
 			Owner:            t.owner.name,
 			CreatedBy:        t.createdBy.name,
 			ServicePrincipal: t.owner.servicePrincipal,
 			Bootstrap:        t.bootstrap,
 			Revoked:          t.revoked,
 			RevokedAt:        t.revokedAt,
+			RevokedReason:    t.revokedReason,
 			Expired:          t.expired(now),
+			AutoscopeEnabled: t.autoscope,
 		})
 	}
 	return out
@@ -409,7 +371,8 @@ func (e *Emulator) AllTokens() []TokenRecord {
 
 // IssuedValues returns every token value the emulator ever accepted or
 // handed out, bootstrap tokens included, so tests can check that none of
-// them leaked into output, logs or files.
+// them leaked into output, logs or files. Values of tokens seeded in bulk,
+// which nobody is ever told, are left out.
 func (e *Emulator) IssuedValues() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -442,8 +405,19 @@ func (e *Emulator) SetLatency(d time.Duration) {
 	e.latency = d
 }
 
+// SetRateLimit changes the per-host rate limit (requests per second, 0 for
+// none) and burst (0 for the rate).
+func (e *Emulator) SetRateLimit(perSecond float64, burst int) {
+	if perSecond <= 0 {
+		e.limiter.Store(nil)
+		return
+	}
+	e.limiter.Store(newRateLimiter(perSecond, burst))
+}
+
 // Advance moves the emulator's clock forward by d, so that tokens can expire
-// without waiting. It panics if d is negative: the clock never goes back.
+// (and go unused for 90 days) without waiting. It panics if d is negative:
+// the clock never goes back.
 func (e *Emulator) Advance(d time.Duration) {
 	if d < 0 {
 		panic("emulator: Advance with a negative duration")
@@ -453,57 +427,24 @@ func (e *Emulator) Advance(d time.Duration) {
 	e.offset += d
 }
 
+// SetNow moves the clock forward to t. It fails if t is before the
+// emulator's current time.
+func (e *Emulator) SetNow(t time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := t.Sub(e.now())
+	if d < 0 {
+		return fmt.Errorf("emulator: the clock only moves forward: %s is %s before now", t.Format(time.RFC3339), -d)
+	}
+	e.offset += d
+	return nil
+}
+
 // Now returns the emulator's current time.
 func (e *Emulator) Now() time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.now()
-}
-
-// Seed registers a pre-existing token for an existing user or service
-// principal with the given creation time and lifetime (negative: never
-// expires), bypassing the lifetime limits and quota that apply to API
-// clients. It returns the token's info and value.
-func (e *Emulator) Seed(user, comment string, created time.Time, lifetime time.Duration) (TokenInfo, string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	p := e.principals[user]
-	if p == nil {
-		return TokenInfo{}, "", fmt.Errorf("emulator: no user %q", user)
-	}
-	t := e.addTokenLocked(p, p, comment, created, lifetime, "")
-	return t.info(), t.value, nil
-}
-
-// SeedWithID is Seed with a chosen token ID, for tests of ID prefixes.
-func (e *Emulator) SeedWithID(user, id, comment string, created time.Time, lifetime time.Duration) (TokenInfo, error) {
-	info, _, err := e.Seed(user, comment, created, lifetime)
-	if err != nil {
-		return info, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.byID[id] != nil {
-		return info, fmt.Errorf("emulator: token ID %s is taken", id)
-	}
-	t := e.byID[info.TokenID]
-	delete(e.byID, t.id)
-	t.id = id
-	e.byID[id] = t
-	return t.info(), nil
-}
-
-// authenticate resolves a bearer token to its principal and records the use.
-func (e *Emulator) authenticate(value string) *principal {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.now()
-	t := e.byValue[value]
-	if t == nil || !t.live(now) {
-		return nil
-	}
-	t.lastUsed = now
-	return t.owner
 }
 
 // shutdown releases requests that wait on the emulator.

@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,48 +11,99 @@ import (
 	"time"
 )
 
+// FaultKind says how a [Fault] misbehaves.
+type FaultKind string
+
 // Fault kinds. The zero kind answers with Status and Body.
 const (
-	FaultStatus    = ""
-	FaultDrop      = "drop"      // close the connection without answering
-	FaultDropMid   = "drop-mid"  // send headers and half the body, then close
-	FaultHang      = "hang"      // never answer, until the client leaves or the server closes
-	FaultHTML      = "html"      // an HTML error page, as a proxy or gateway would send
-	FaultMalformed = "malformed" // 200 with a body that is not valid JSON
-	FaultEmpty     = "empty"     // 200 with an empty body
-	FaultDelay     = "delay"     // the real answer, only Delay later: a slow request, for races
+	FaultStatus     FaultKind = ""
+	FaultDrop       FaultKind = "drop"        // close the connection without answering
+	FaultDropMid    FaultKind = "drop-mid"    // send headers and half the body, then close
+	FaultHang       FaultKind = "hang"        // never answer, until the client leaves or the server closes
+	FaultHTML       FaultKind = "html"        // an HTML error page, as a proxy or gateway would send
+	FaultMalformed  FaultKind = "malformed"   // 200 with a body that is not valid JSON
+	FaultEmpty      FaultKind = "empty"       // 200 with an empty body
+	FaultDelay      FaultKind = "delay"       // the real answer, only Delay later: a slow request, for races
+	FaultRedirect   FaultKind = "redirect"    // Status (default 307) to Location, as a misconfigured proxy might
+	FaultEchoBearer FaultKind = "echo-bearer" // an error whose message quotes the request's bearer token, as a careless proxy's would
 )
 
 // Fault makes matching API requests misbehave. See the package
-// documentation for how faults are matched and recorded.
+// documentation for how faults are matched and recorded. In JSON (the
+// control endpoint) the fields have their snake_case names and Delay is a
+// duration string such as "50ms" or a number of milliseconds.
 type Fault struct {
 	// Name, if set, is recorded in Request.Fault instead of a generated label.
-	Name string
+	Name string `json:"name,omitempty"`
 	// Method and Path select requests; empty matches any. Path is exact, or a
 	// prefix when it ends in "*".
-	Method, Path string
+	Method string `json:"method,omitempty"`
+	Path   string `json:"path,omitempty"`
 	// Count is how many requests the fault applies to; 0 means until
 	// [Emulator.ClearFaults].
-	Count int
+	Count int `json:"count,omitempty"`
 	// Skip lets this many matching requests through untouched first, to
 	// fail a later step of a multi-request command.
-	Skip int
+	Skip int `json:"skip,omitempty"`
 	// Status overrides the status of the kind; for FaultStatus it defaults
-	// to 500, for FaultHTML to 502 and otherwise to 200 (or, for FaultDropMid
+	// to 500, for FaultHTML to 502, for FaultRedirect to 307, for
+	// FaultEchoBearer to 401, and otherwise to 200 (or, for FaultDropMid
 	// after the real handler, to the real status).
-	Status int
-	// Body overrides the body for FaultStatus, FaultHTML and FaultMalformed.
-	// The default for FaultStatus is a Databricks error suited to Status.
-	Body string
+	Status int `json:"status,omitempty"`
+	// Body overrides the body for FaultStatus, FaultHTML, FaultMalformed and
+	// FaultEchoBearer. The default for FaultStatus is a Databricks error
+	// suited to Status. In a FaultEchoBearer body, "{bearer}" stands for
+	// the request's bearer token.
+	Body string `json:"body,omitempty"`
 	// RetryAfter, if positive, is sent as the Retry-After header in seconds.
-	RetryAfter int
-	Kind       string
+	RetryAfter int       `json:"retry_after,omitempty"`
+	Kind       FaultKind `json:"kind,omitempty"`
 	// After runs the real handler first, with all its effects, and then
 	// replaces its response: the server did the work but the client never
 	// heard about it.
-	After bool
+	After bool `json:"after,omitempty"`
 	// Delay is added to the latency of matching requests.
-	Delay time.Duration
+	Delay time.Duration `json:"delay,omitempty"`
+	// Location is where a FaultRedirect points, e.g.
+	// "http://127.0.0.1:9/{path}"; "{path}" stands for the request's path
+	// and query, without the leading slash.
+	Location string `json:"location,omitempty"`
+}
+
+// faultWire is Fault with the delay in the control endpoint's notation.
+type faultWire struct {
+	*faultFields
+	Delay jsonDuration `json:"delay,omitempty"`
+}
+
+type faultFields Fault
+
+// UnmarshalJSON decodes a fault strictly, so that a misspelt field fails
+// loudly instead of silently injecting the wrong fault.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	var fields faultFields
+	w := faultWire{faultFields: &fields}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	*f = Fault(fields)
+	f.Delay = time.Duration(w.Delay)
+	return nil
+}
+
+// MarshalJSON writes the delay as a duration string.
+func (f Fault) MarshalJSON() ([]byte, error) {
+	fields := faultFields(f)
+	out := struct {
+		*faultFields
+		Delay string `json:"delay,omitempty"`
+	}{faultFields: &fields}
+	if f.Delay != 0 {
+		out.Delay = f.Delay.String()
+	}
+	return json.Marshal(out)
 }
 
 type activeFault struct {
@@ -61,17 +114,32 @@ type activeFault struct {
 
 func (f *Fault) validate() error {
 	switch f.Kind {
-	case FaultStatus, FaultDrop, FaultDropMid, FaultHang, FaultHTML, FaultMalformed, FaultEmpty, FaultDelay:
+	case FaultStatus, FaultDrop, FaultDropMid, FaultHang, FaultHTML, FaultMalformed, FaultEmpty, FaultDelay, FaultEchoBearer:
+	case FaultRedirect:
+		switch f.Status {
+		case 0, 301, 302, 303, 307, 308:
+		default:
+			return fmt.Errorf("redirect status %d is not one of 301, 302, 303, 307, 308", f.Status)
+		}
+		if f.Location == "" {
+			return errors.New("a redirect fault needs a location")
+		}
+		return f.validateCommon()
 	default:
 		return fmt.Errorf("unknown fault kind %q", f.Kind)
 	}
+	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+		return fmt.Errorf("fault status %d out of range 200-599", f.Status)
+	}
+	return f.validateCommon()
+}
+
+func (f *Fault) validateCommon() error {
 	switch {
 	case f.Count < 0:
 		return fmt.Errorf("negative fault count %d", f.Count)
 	case f.Skip < 0:
 		return fmt.Errorf("negative fault skip %d", f.Skip)
-	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
-		return fmt.Errorf("fault status %d out of range 200-599", f.Status)
 	case f.RetryAfter < 0:
 		return fmt.Errorf("negative retry_after %d", f.RetryAfter)
 	case f.Delay < 0:
@@ -99,8 +167,8 @@ func (f *Fault) label(status int) string {
 	if f.Name != "" {
 		return f.Name
 	}
-	s := f.Kind
-	if s == FaultStatus {
+	s := string(f.Kind)
+	if f.Kind == FaultStatus {
 		s = "status"
 	}
 	if status != 0 {
@@ -190,7 +258,7 @@ func (e *Emulator) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, 
 		abortConn(w)
 		return
 	}
-	rep := faultReply(f)
+	rep := faultReply(f, r)
 	if f.RetryAfter > 0 {
 		rep.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}
@@ -198,9 +266,31 @@ func (e *Emulator) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, 
 	writeReply(w, rep)
 }
 
-func faultReply(f *Fault) reply {
+func faultReply(f *Fault, r *http.Request) reply {
 	status := f.Status
 	switch f.Kind {
+	case FaultRedirect:
+		if status == 0 {
+			status = http.StatusTemporaryRedirect
+		}
+		loc := strings.ReplaceAll(f.Location, "{path}", strings.TrimPrefix(r.URL.RequestURI(), "/"))
+		rep := errorReply(status, "REDIRECT", "Moved to %s", loc)
+		rep.header.Set("Location", loc)
+		return rep
+	case FaultEchoBearer:
+		if status == 0 {
+			status = http.StatusUnauthorized
+		}
+		bearer, _ := bearerToken(r.Header.Get("Authorization"))
+		if f.Body == "" {
+			return errorReply(status, "UNAUTHENTICATED", "Upstream rejected the request with header Authorization: Bearer %s", bearer)
+		}
+		body := strings.ReplaceAll(f.Body, "{bearer}", bearer)
+		ct := "text/plain; charset=utf-8"
+		if json.Valid([]byte(body)) {
+			ct = "application/json"
+		}
+		return reply{status: status, header: http.Header{"Content-Type": {ct}}, body: []byte(body)}
 	case FaultHTML:
 		if status == 0 {
 			status = http.StatusBadGateway

@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
+	"math"
 	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,6 @@ import (
 
 const (
 	discoveryPath      = "/.well-known/databricks-config"
-	tokenMgmtPrefix    = "/api/2.0/token-management/tokens/"
 	maxRequestBodySize = 1 << 20
 )
 
@@ -44,11 +42,28 @@ func jsonReply(status int, v any) reply {
 		// Only emulator-defined types are marshalled here.
 		panic(fmt.Sprintf("emulator: marshal %T: %v", v, err))
 	}
+	return rawJSONReply(status, body)
+}
+
+func rawJSONReply(status int, body []byte) reply {
 	return reply{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: body}
 }
 
 func errorReply(status int, code any, format string, args ...any) reply {
 	return jsonReply(status, apiError{ErrorCode: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// The refusals of a credential, shared by every API.
+func invalidToken() reply {
+	return errorReply(http.StatusForbidden, http.StatusForbidden, "Invalid access token.")
+}
+
+func noTokenPermission() reply {
+	return errorReply(http.StatusForbidden, "PERMISSION_DENIED", "User does not have permission to use tokens.")
+}
+
+func tokensDisabled() reply {
+	return errorReply(http.StatusForbidden, "PERMISSION_DENIED", "Personal access tokens are disabled for this workspace.")
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
@@ -61,55 +76,95 @@ func writeReply(w http.ResponseWriter, rep reply) {
 	_, _ = w.Write(rep.body) // the client may be gone; nothing useful to do
 }
 
-// call is an authenticated API request on its way to a handler.
+// call is a request on its way to a handler.
 type call struct {
-	r       *http.Request
-	body    []byte
-	user    *principal // nil only for public endpoints
-	tokenID string     // from the path, for token-management endpoints
+	r    *http.Request // carries the path values of the matched pattern
+	body []byte
+	user *principal // nil only for the public discovery endpoint
+	cred *token     // the credential user signed in with
 }
 
 type handlerFunc func(e *Emulator, c *call) reply
 
-type endpoint struct {
-	public  bool // served without authentication
-	methods map[string]handlerFunc
+// routed carries a call through http.ServeMux and the reply back: the mux
+// picks the handler (and rejects unknown paths and methods), while replies
+// stay values so that faults can replace them.
+type routed struct {
+	call    *call
+	rep     reply
+	user    string // the authenticated principal, for the record
+	matched bool
 }
 
-var (
-	discoveryEndpoint = endpoint{public: true, methods: map[string]handlerFunc{http.MethodGet: (*Emulator).handleDiscovery}}
-	createEndpoint    = endpoint{methods: map[string]handlerFunc{http.MethodPost: (*Emulator).handleCreate}}
-	listEndpoint      = endpoint{methods: map[string]handlerFunc{http.MethodGet: (*Emulator).handleList}}
-	deleteEndpoint    = endpoint{methods: map[string]handlerFunc{http.MethodPost: (*Emulator).handleDelete}}
-	mgmtListEndpoint  = endpoint{methods: map[string]handlerFunc{http.MethodGet: (*Emulator).handleMgmtList}}
-	mgmtTokenEndpoint = endpoint{methods: map[string]handlerFunc{
-		http.MethodGet:    (*Emulator).handleMgmtGet,
-		http.MethodDelete: (*Emulator).handleMgmtDelete,
-	}}
-	oboEndpoint = endpoint{methods: map[string]handlerFunc{http.MethodPost: (*Emulator).handleOBO}}
-)
+type routeKey struct{}
 
-// route finds the endpoint for path and, for per-token paths, the token ID.
-func route(path string) (*endpoint, string) {
-	switch path {
-	case discoveryPath:
-		return &discoveryEndpoint, ""
-	case "/api/2.0/token/create":
-		return &createEndpoint, ""
-	case "/api/2.0/token/list":
-		return &listEndpoint, ""
-	case "/api/2.0/token/delete":
-		return &deleteEndpoint, ""
-	case "/api/2.0/token-management/tokens":
-		return &mgmtListEndpoint, ""
-	case "/api/2.0/token-management/on-behalf-of/tokens":
-		return &oboEndpoint, ""
-	}
-	if id, ok := strings.CutPrefix(path, tokenMgmtPrefix); ok && id != "" && !strings.Contains(id, "/") {
-		return &mgmtTokenEndpoint, id
-	}
-	return nil, ""
+// handle registers h for a ServeMux pattern ("METHOD /path/{name}"). The
+// caller's credential is checked, and then the scope it needs, under one
+// lock; scopePublic skips both.
+func (e *Emulator) handle(mux *http.ServeMux, pattern, scope string, h handlerFunc) {
+	mux.HandleFunc(pattern, func(_ http.ResponseWriter, r *http.Request) {
+		rt := r.Context().Value(routeKey{}).(*routed)
+		rt.matched = true
+		c := rt.call
+		c.r = r
+		if scope != scopePublic {
+			rep, ok := e.signIn(c, scope)
+			if c.user != nil {
+				rt.user = c.user.name
+			}
+			if !ok {
+				rt.rep = rep
+				return
+			}
+		}
+		rt.rep = h(e, c)
+	})
 }
+
+// signIn authenticates the caller of c and checks that its credential
+// covers scope.
+func (e *Emulator) signIn(c *call, scope string) (reply, bool) {
+	value, ok := bearerToken(c.r.Header.Get("Authorization"))
+	if !ok {
+		return errorReply(http.StatusUnauthorized, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API."), false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	t, rep, ok := e.authenticateLocked(value, now)
+	if !ok {
+		return rep, false
+	}
+	c.cred, c.user = t, t.owner
+	if !e.allowsLocked(t, scope, now) {
+		return missingScope(scope), false
+	}
+	return reply{}, true
+}
+
+// routes builds the API's router; each API's file lists its endpoints.
+func (e *Emulator) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	e.discoveryRoutes(mux)
+	e.tokenRoutes(mux)
+	e.tokenManagementRoutes(mux)
+	e.permissionRoutes(mux)
+	e.workspaceConfRoutes(mux)
+	e.scimRoutes(mux)
+	e.secretRoutes(mux)
+	return mux
+}
+
+// captureWriter receives what ServeMux itself answers for unknown paths
+// and methods, so that it can be turned into a Databricks error.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *captureWriter) Header() http.Header         { return w.header }
+func (w *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *captureWriter) WriteHeader(status int)      { w.status = status }
 
 // ServeHTTP serves the emulated API and the control endpoints.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +222,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case len(body) > maxRequestBodySize:
 			rep = errorReply(http.StatusRequestEntityTooLarge, "MALFORMED_REQUEST", "Request body exceeds %d bytes.", maxRequestBodySize)
 		default:
-			rep, user = e.dispatch(r, body)
+			var limited bool
+			if rep, limited = e.rateLimit(r); !limited {
+				rep, user = e.dispatch(r, body)
+			}
 		}
 		real = &rep
 	}
@@ -183,36 +241,50 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.serveFault(w, r, fault, real, func(status int) { commit(status, fault.label(status)) })
 }
 
+// rateLimit answers 429 when the request's host has used up its budget.
+func (e *Emulator) rateLimit(r *http.Request) (reply, bool) {
+	lim := e.limiter.Load()
+	if lim == nil || r.URL.Path == discoveryPath {
+		return reply{}, false
+	}
+	wait := lim.take(r.Host, time.Now())
+	if wait <= 0 {
+		return reply{}, false
+	}
+	rep := errorReply(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again.")
+	rep.header.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return rep, true
+}
+
 // dispatch routes, authenticates and runs the handler, returning the reply
-// and the authenticated principal's name.
+// and the authenticated principal's name. A bad credential gets 401 or 403
+// even on a path that does not exist, as on the real service: only a good
+// one learns that the endpoint is unknown.
 func (e *Emulator) dispatch(r *http.Request, body []byte) (reply, string) {
-	ep, tokenID := route(r.URL.Path)
-	if ep == nil {
-		return errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path), ""
+	rt := &routed{call: &call{body: body}}
+	cw := &captureWriter{header: http.Header{}}
+	e.mux.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)))
+	if rt.matched {
+		return rt.rep, rt.user
 	}
-	h := ep.methods[r.Method]
-	if h == nil {
+	c := &call{r: r}
+	if rep, ok := e.signIn(c, scopeAny); !ok {
+		name := ""
+		if c.user != nil {
+			name = c.user.name
+		}
+		return rep, name
+	}
+	if cw.status == http.StatusMethodNotAllowed {
 		rep := errorReply(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method '%s' is not allowed for '%s'", r.Method, r.URL.Path)
-		for m := range ep.methods {
-			rep.header.Add("Allow", m)
+		if allow := cw.header.Get("Allow"); allow != "" {
+			rep.header.Set("Allow", allow)
 		}
-		return rep, ""
+		return rep, c.user.name
 	}
-	c := &call{r: r, body: body, tokenID: tokenID}
-	if !ep.public {
-		value, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			return errorReply(http.StatusUnauthorized, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API."), ""
-		}
-		if c.user = e.authenticate(value); c.user == nil {
-			return errorReply(http.StatusForbidden, http.StatusForbidden, "Invalid access token."), ""
-		}
-	}
-	name := ""
-	if c.user != nil {
-		name = c.user.name
-	}
-	return h(e, c), name
+	// Everything else ServeMux would do (404, or a redirect to a cleaned
+	// path) is an unknown endpoint to the API.
+	return errorReply(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path), c.user.name
 }
 
 func bearerToken(header string) (string, bool) {
@@ -262,7 +334,7 @@ func (e *Emulator) finish(rec *Request, status int, user, fault string, d time.D
 	if e.opts.Log == nil {
 		return
 	}
-	line := fmt.Sprintf("%s %s %s %d user=%s %s", time.Now().Format("15:04:05.000"), rec.Method, e.redact(rec.Path), status, orDash(user), d.Round(10*time.Microsecond))
+	line := fmt.Sprintf("%s %s %s %d user=%s %s", time.Now().Format("15:04:05.000"), rec.Method, e.redact(rec.Path), status, orDash(e.redact(user)), d.Round(10*time.Microsecond))
 	if fault != "" {
 		line += " fault=" + strconv.Quote(fault)
 	}
@@ -290,7 +362,7 @@ var tokenLike = regexp.MustCompile(`dapi[0-9a-fA-F]{8,}(-\d+)?`)
 func (e *Emulator) redact(s string) string {
 	s = tokenLike.ReplaceAllString(s, "dapi[REDACTED]")
 	e.mu.Lock()
-	for v := range e.byValue {
+	for _, v := range e.issued {
 		if strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, "[REDACTED]")
 		}
@@ -336,222 +408,19 @@ func jsonKind(t reflect.Type) string {
 		return "a number"
 	case reflect.Pointer:
 		return jsonKind(t.Elem())
+	case reflect.Slice, reflect.Array:
+		return "an array"
 	}
 	return "an object"
 }
 
-func (e *Emulator) handleDiscovery(c *call) reply {
-	scheme := "http"
-	if c.r.TLS != nil {
-		scheme = "https"
-	}
-	return jsonReply(http.StatusOK, map[string]string{
-		"oidc_endpoint": scheme + "://" + c.r.Host + "/oidc",
-		"workspace_id":  WorkspaceID,
-		"cloud":         "AWS",
-		"host_type":     "WORKSPACE_HOST",
-	})
+func missingField(name string) reply {
+	return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Missing required field: %s", name)
 }
 
-// lifetime validates a requested lifetime; nil means none was given.
-func (e *Emulator) lifetime(seconds *int64) (time.Duration, reply, bool) {
-	if seconds == nil {
-		d := e.opts.DefaultLifetime
-		if d > e.opts.MaxLifetime {
-			d = e.opts.MaxLifetime
-		}
-		return d, reply{}, true
-	}
-	s := *seconds
-	if s <= 0 {
-		return 0, errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "requirement failed: Invalid timeout: %d", s), false
-	}
-	if maxSeconds := int64(e.opts.MaxLifetime / time.Second); s > maxSeconds {
-		return 0, errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-			"Token lifetime of %d seconds exceeds the maximum token lifetime of %s (%d seconds) allowed in this workspace.",
-			s, describeDuration(e.opts.MaxLifetime), maxSeconds), false
-	}
-	return time.Duration(s) * time.Second, reply{}, true
-}
-
-func describeDuration(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d%day == 0 {
-		if d == day {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", d/day)
-	}
-	return d.String()
-}
-
-// issueLocked creates a token for owner after checking the quota.
-func (e *Emulator) issueLocked(owner, createdBy *principal, comment string, lifetime time.Duration) (*token, reply, bool) {
-	if len(e.pruneLocked(owner)) >= e.opts.Quota {
-		return nil, errorReply(http.StatusBadRequest, "QUOTA_EXCEEDED",
-			"Cannot create more than %d tokens for %s: the limit of %d live tokens per user has been reached. Revoke unused tokens and try again.",
-			e.opts.Quota, owner.name, e.opts.Quota), false
-	}
-	return e.addTokenLocked(owner, createdBy, comment, e.now(), lifetime, ""), reply{}, true
-}
-
-type createResponse struct {
-	TokenValue string    `json:"token_value"`
-	TokenInfo  TokenInfo `json:"token_info"`
-}
-
-type listResponse struct {
-	TokenInfos []TokenInfo `json:"token_infos,omitempty"`
-}
-
-func (e *Emulator) handleCreate(c *call) reply {
-	var req struct {
-		LifetimeSeconds *int64 `json:"lifetime_seconds"`
-		Comment         string `json:"comment"`
-	}
-	if rep, ok := decodeBody(c.body, &req); !ok {
-		return rep
-	}
-	lifetime, rep, ok := e.lifetime(req.LifetimeSeconds)
-	if !ok {
-		return rep
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t, rep, ok := e.issueLocked(c.user, c.user, req.Comment, lifetime)
-	if !ok {
-		return rep
-	}
-	return jsonReply(http.StatusOK, createResponse{TokenValue: t.value, TokenInfo: t.publicInfo()})
-}
-
-func (e *Emulator) handleList(c *call) reply {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var resp listResponse
-	for _, t := range e.liveLocked(nil, c.user) {
-		resp.TokenInfos = append(resp.TokenInfos, t.publicInfo())
-	}
-	return jsonReply(http.StatusOK, resp)
-}
-
-func tokenNotFound(id string) reply {
-	return errorReply(http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Token with id %s does not exist.", id)
-}
-
-// revokeLocked revokes the live token id if allowed accepts it.
-func (e *Emulator) revokeLocked(id string, allowed func(*token) bool) reply {
-	now := e.now()
-	t := e.byID[id]
-	if t == nil || !t.live(now) || !allowed(t) {
-		return tokenNotFound(id)
-	}
-	t.revoked, t.revokedAt = true, now
-	return jsonReply(http.StatusOK, struct{}{})
-}
-
-func (e *Emulator) handleDelete(c *call) reply {
-	var req struct {
-		TokenID string `json:"token_id"`
-	}
-	if rep, ok := decodeBody(c.body, &req); !ok {
-		return rep
-	}
-	if req.TokenID == "" {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Missing required field: token_id")
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.revokeLocked(req.TokenID, func(t *token) bool { return t.owner == c.user })
-}
-
-func requireAdmin(c *call) (reply, bool) {
+func requireAdmin(c *call, what string) (reply, bool) {
 	if !c.user.admin {
-		return errorReply(http.StatusForbidden, "PERMISSION_DENIED", "Only admins can access token management APIs; %s is not an admin.", c.user.name), false
+		return errorReply(http.StatusForbidden, "PERMISSION_DENIED", "Only admins can %s; %s is not an admin.", what, c.user.name), false
 	}
 	return reply{}, true
-}
-
-func (e *Emulator) handleMgmtList(c *call) reply {
-	if rep, ok := requireAdmin(c); !ok {
-		return rep
-	}
-	q := c.r.URL.Query()
-	var byID int64
-	if s := q.Get("created_by_id"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid created_by_id: %q is not an integer", s)
-		}
-		byID = id
-	}
-	byName := q.Get("created_by_username")
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var resp listResponse
-	for _, t := range e.liveLocked(func(t *token) bool {
-		return (byID == 0 || t.createdBy.id == byID) && (byName == "" || t.createdBy.name == byName)
-	}, slices.Collect(maps.Values(e.principals))...) {
-		resp.TokenInfos = append(resp.TokenInfos, t.info())
-	}
-	return jsonReply(http.StatusOK, resp)
-}
-
-func (e *Emulator) handleMgmtGet(c *call) reply {
-	if rep, ok := requireAdmin(c); !ok {
-		return rep
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t := e.byID[c.tokenID]
-	if t == nil || !t.live(e.now()) {
-		return tokenNotFound(c.tokenID)
-	}
-	return jsonReply(http.StatusOK, struct {
-		TokenInfo TokenInfo `json:"token_info"`
-	}{t.info()})
-}
-
-func (e *Emulator) handleMgmtDelete(c *call) reply {
-	if rep, ok := requireAdmin(c); !ok {
-		return rep
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.revokeLocked(c.tokenID, func(*token) bool { return true })
-}
-
-func (e *Emulator) handleOBO(c *call) reply {
-	if rep, ok := requireAdmin(c); !ok {
-		return rep
-	}
-	var req struct {
-		ApplicationID   string `json:"application_id"`
-		LifetimeSeconds *int64 `json:"lifetime_seconds"`
-		Comment         string `json:"comment"`
-	}
-	if rep, ok := decodeBody(c.body, &req); !ok {
-		return rep
-	}
-	if req.ApplicationID == "" {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Missing required field: application_id")
-	}
-	lifetime, rep, ok := e.lifetime(req.LifetimeSeconds)
-	if !ok {
-		return rep
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	sp := e.principals[req.ApplicationID]
-	switch {
-	case sp == nil:
-		sp = e.addPrincipalLocked(req.ApplicationID, false, true)
-	case !sp.servicePrincipal:
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s is not the application ID of a service principal.", req.ApplicationID)
-	}
-	t, rep, ok := e.issueLocked(sp, c.user, req.Comment, lifetime)
-	if !ok {
-		return rep
-	}
-	return jsonReply(http.StatusOK, createResponse{TokenValue: t.value, TokenInfo: t.info()})
 }

@@ -87,7 +87,7 @@ func TestSDKTokens(t *testing.T) {
 }
 
 func TestSDKTokenManagement(t *testing.T) {
-	srv := start(t, Options{})
+	srv := start(t, Options{ServicePrincipals: []ServicePrincipal{{ApplicationID: "app-1", DisplayName: "CI"}}})
 	ctx := context.Background()
 	mgmt := settings.NewTokenManagement(sdkClient(t, srv, aliceToken))
 
