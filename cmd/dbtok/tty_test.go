@@ -34,7 +34,14 @@ type ttySession struct {
 
 func startTTY(t *testing.T, env []string, cols uint16, args ...string) *ttySession {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, exe("dbtok")), args...)
+	return startTTYCmd(t, env, cols, filepath.Join(binDir, exe("dbtok")), args...)
+}
+
+// startTTYCmd runs any program (a shell that pipes dbtok, say) in a
+// terminal.
+func startTTYCmd(t *testing.T, env []string, cols uint16, program string, args ...string) *ttySession {
+	t.Helper()
+	cmd := exec.Command(program, args...)
 	cmd.Env = env
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
@@ -312,5 +319,154 @@ func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
 	}
 	if after := len(srv.Tokens("alice")); after != before {
 		t.Errorf("cancelling changed the token count %d -> %d", before, after)
+	}
+}
+
+// hostile is text a malicious or broken server could send: a colour
+// escape, a cursor movement, and a right-to-left override that would make
+// "evil" read as "live".
+const hostile = "red\x1b[31m\x1b[2Aup\u202elive\x7f"
+
+// hostileRaw reports whether out holds any of hostile's control sequences
+// as they are, rather than escaped.
+func hostileRaw(out string) bool {
+	return strings.Contains(out, "\x1b[2A") || strings.Contains(out, "\u202e") || strings.Contains(out, "\x1b[31mred") || strings.Contains(out, "\x7f")
+}
+
+// Everything a server sends that reaches the terminal is escaped: the
+// table, --jq output, revoke's and rotate's lines, and the picker.
+func TestTTYEscapesWhatTheServerSends(t *testing.T) {
+	srv, env := ttyEnv(t)
+	_, _, err := srv.SeedToken(emulator.TokenSeed{Owner: "alice", Comment: hostile, Lifetime: 48 * time.Hour})
+	must(t, err)
+	weirdID := "ab\x1b[2Acd\u202eef" + strings.Repeat("0", 40)
+	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "alice", Comment: "odd id", ID: weirdID, Lifetime: 48 * time.Hour})
+	must(t, err)
+
+	for _, args := range [][]string{
+		{"list"},
+		{"list", "-o", "wide"},
+		{"list", "--jq", ".[].comment"},
+		{"list", "--jq", ".[].token_id"},
+		{"list", "--template", "{{range .}}{{.comment}} {{.token_id}}{{\"\\n\"}}{{end}}"},
+		{"list", "-o", "json"},
+		{"list", "-o", "yaml"},
+		{"list", "-o", "csv"},
+	} {
+		s := startTTY(t, env, 200, args...)
+		code, out := s.wait()
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+		if hostileRaw(out) {
+			t.Errorf("%v let control characters through to the terminal:\n%q", args, out)
+		}
+		if !strings.Contains(out, `\u202e`) {
+			t.Errorf("%v does not show the override escaped:\n%q", args, out)
+		}
+	}
+
+	// Revoke's "✓ Revoked" line and rotate's messages name the weird ID.
+	s := startTTY(t, env, 200, "revoke", "--comment", "odd id", "--yes")
+	if code, out := s.wait(); code != 0 || hostileRaw(out) || !strings.Contains(out, "Revoked") {
+		t.Errorf("revoke: exit %d\n%q", code, out)
+	}
+	s = startTTY(t, env, 200, "rotate", "--comment", "red*", "--yes")
+	if code, out := s.wait(); code != 0 || hostileRaw(out) {
+		t.Errorf("rotate: exit %d\n%q", code, out)
+	}
+
+	// The picker shows comments escaped too.
+	srv, env = ttyEnvWith(t, emulator.Options{Users: scriptUsers, RandomIDs: true})
+	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "alice", Comment: hostile, Lifetime: 48 * time.Hour})
+	must(t, err)
+	s = startTTY(t, env, 200, "rotate", "--update-profile")
+	s.waitFor("Number for profile DEFAULT")
+	s.send("\r")
+	if _, out := s.wait(); hostileRaw(out) || !strings.Contains(out, `\u202e`) {
+		t.Errorf("picker:\n%q", out)
+	}
+}
+
+// Piped, --jq output stays byte-exact: escaping is for terminals only.
+func TestPipedJQIsByteExact(t *testing.T) {
+	srv, env := ttyEnv(t)
+	_, _, err := srv.SeedToken(emulator.TokenSeed{Owner: "alice", Comment: hostile, Lifetime: 48 * time.Hour})
+	must(t, err)
+	cmd := exec.Command(filepath.Join(binDir, exe("dbtok")), "list", "--jq", `.[] | select(.comment | startswith("red")) | .comment`)
+	cmd.Env = env
+	out, err := cmd.Output()
+	must(t, err)
+	if string(out) != hostile+"\n" {
+		t.Errorf("piped --jq changed the bytes: %q", out)
+	}
+}
+
+// The confirmation is asked on the controlling terminal even when stdout
+// is piped into a file; the file gets only the JSON.
+func TestTTYConfirmsWithStdoutPiped(t *testing.T) {
+	srv, env := ttyEnv(t)
+	for i := 0; i < 2; i++ {
+		_, _, err := srv.Seed("alice", "stale", srv.Now().Add(-100*24*time.Hour), 200*24*time.Hour)
+		must(t, err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.json")
+	s := startTTYCmd(t, env, 120, "sh", "-c", `"$0" revoke --comment stale -o json > "$1"`, filepath.Join(binDir, exe("dbtok")), out)
+	s.waitFor("Revoke 2 tokens in profile DEFAULT (" + srv.URL + ")? [y/N]")
+	s.send("y\r")
+	if code, term := s.wait(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, term)
+	}
+	b, err := os.ReadFile(out)
+	must(t, err)
+	if !strings.HasPrefix(string(b), "{") || !strings.Contains(string(b), `"revoked"`) || strings.Contains(string(b), "[y/N]") {
+		t.Errorf("stdout file:\n%s", b)
+	}
+	if hasComment(srv, "stale") {
+		t.Error("not revoked")
+	}
+}
+
+// A token a profile signs in with, revoked with --include-own on a
+// terminal: the plan names the profile and the question says it stops
+// working; "no" revokes nothing.
+func TestTTYConfirmsRevokingACredential(t *testing.T) {
+	srv, env := ttyEnv(t)
+	var boot string
+	for _, tok := range srv.Tokens("alice") {
+		if tok.Comment == emulator.BootstrapComment {
+			boot = tok.TokenID
+		}
+	}
+	s := startTTY(t, env, 160, "revoke", boot, "--include-own")
+	s.waitFor("Profile DEFAULT signs in with token " + boot[:12] + " and stops working. [y/N]")
+	if !regexp.MustCompile(`SIGNS IN\s*\r?\n` + boot[:12] + `.*DEFAULT`).MatchString(ansi.ReplaceAllString(s.output(), "")) {
+		t.Errorf("the plan does not show what signs in with the token:\n%s", s.output())
+	}
+	s.send("n\r")
+	if code, out := s.wait(); code != 0 || !strings.Contains(out, "Nothing revoked.") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if !hasID(srv, boot) {
+		t.Error("revoked although the answer was no")
+	}
+}
+
+// Replacing several tokens is confirmed on a terminal.
+func TestTTYConfirmsARotationOfSeveralTokens(t *testing.T) {
+	srv, env := ttyEnv(t)
+	for i := 0; i < 2; i++ {
+		_, _, err := srv.Seed("alice", "ci", srv.Now().Add(-time.Hour), 200*time.Hour)
+		must(t, err)
+	}
+	s := startTTY(t, env, 120, "rotate", "--comment", "ci", "--out", filepath.Join(t.TempDir(), "ci.tok"))
+	s.waitFor("Replace 2 tokens in profile DEFAULT (" + srv.URL + ")? [y/N]")
+	s.send("y\r")
+	if code, out := s.wait(); code != 0 || strings.Count(out, "Revoked the old token") != 2 {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if n := countComment(srv, "ci"); n != 1 {
+		t.Errorf("%d tokens with comment ci, want the new one only", n)
 	}
 }

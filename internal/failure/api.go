@@ -59,6 +59,11 @@ func (e *APIError) ExitCode() int {
 // refusal or a 429. A 5xx or a lost connection may come after the work was
 // done.
 func (e *APIError) Refused() bool {
+	if e.Status >= 300 && e.Status < 400 {
+		// A redirect: the request was not carried out where it was sent,
+		// and dbtok did not follow it.
+		return true
+	}
 	switch e.Kind {
 	case KindAuth, KindPermission, KindInvalid, KindQuota, KindRateLimited, KindNotFound:
 		return true

@@ -14,6 +14,10 @@ func renderYAML(out *Rendered, v any, c *Context) error {
 	if err != nil {
 		return err
 	}
+	// The YAML parser refuses some characters JSON carries as they are
+	// (DEL, C1 controls): give them as JSON escapes; the encoder then
+	// writes them as YAML escapes.
+	b = sanitizeJSON(b)
 	// JSON is YAML: parsing it into a node tree keeps the key order, and
 	// clearing the flow style makes the encoder write block style.
 	var doc yaml.Node

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
@@ -91,9 +92,14 @@ func (p *Plan) Credentials() []Target {
 // LeaveOutCredentials drops the targets something signs in with and
 // returns them, for commands that keep them unless --include-own.
 func (p *Plan) LeaveOutCredentials() []Target {
+	return p.LeaveOut(func(t Target) bool { return len(t.SignsIn) > 0 })
+}
+
+// LeaveOut drops the targets out selects and returns them.
+func (p *Plan) LeaveOut(out func(Target) bool) []Target {
 	var kept, left []Target
 	for _, t := range p.Targets {
-		if len(t.SignsIn) > 0 {
+		if out(t) {
 			left = append(left, t)
 		} else {
 			kept = append(kept, t)
@@ -101,6 +107,13 @@ func (p *Plan) LeaveOutCredentials() []Target {
 	}
 	p.Targets = kept
 	return left
+}
+
+// ExpiredOwn selects listed tokens of the caller's own that have expired:
+// they no longer sign in, and the Token API cannot delete them (only the
+// Token Management API, for admins, can), so revoking them is pointless.
+func ExpiredOwn(now time.Time) func(Target) bool {
+	return func(t Target) bool { return !t.Scope.AllUsers && t.Listed && t.Token.ExpiredAt(now) }
 }
 
 // NeedsConfirmation reports whether a person must agree (or --yes): more
@@ -137,9 +150,9 @@ func (p *Plan) Confirm(ctx context.Context, consent Consent, ask Asker) error {
 	var question []string
 	if len(p.Unidentified) > 0 && !consent.IncludeOwn {
 		if !canAsk {
-			return failure.Usagef("cannot tell whether the tokens to %s include the one %s signs in with (dbtok did not create it, and the workspace does not derive token IDs from values): run it on a terminal to be asked, or pass --include-own to go ahead anyway", p.Verb, describeSigners(p.Unidentified))
+			return failure.Usagef("cannot tell whether the tokens to %s include the one %s (dbtok did not create it, and the workspace does not derive token IDs from values): run it on a terminal to be asked, or pass --include-own to go ahead anyway", p.Verb, SignsIn(p.Unidentified))
 		}
-		question = append(question, fmt.Sprintf("dbtok cannot tell which token %s signs in with; it may be among these.", describeSigners(p.Unidentified)))
+		question = append(question, fmt.Sprintf("dbtok cannot tell which token %s; it may be among these.", SignsIn(p.Unidentified)))
 	}
 	if p.NeedsConfirmation() && !consent.Yes {
 		if !canAsk {
@@ -192,7 +205,11 @@ func (p *Plan) what() string {
 func (p *Plan) question() string {
 	q := fmt.Sprintf("%s %s?", capitalize(p.Verb), p.what())
 	for _, t := range p.Credentials() {
-		q += fmt.Sprintf(" %s signs in with token %s and stops working.", capitalize(describeSigners(t.SignsIn)), short(t.Token.ID))
+		verb := "stops"
+		if len(t.SignsIn) > 1 {
+			verb = "stop"
+		}
+		q += fmt.Sprintf(" %s token %s and %s working.", capitalize(SignsIn(t.SignsIn)), short(t.Token.ID), verb)
 	}
 	return q
 }
@@ -227,6 +244,14 @@ const EnvCredential = "DATABRICKS_TOKEN"
 
 // DescribeSigners is "profile a", "profiles a and b", "DATABRICKS_TOKEN".
 func DescribeSigners(names []string) string { return describeSigners(names) }
+
+// SignsIn is "profile a signs in with", "profiles a and b sign in with".
+func SignsIn(names []string) string {
+	if len(names) == 1 {
+		return describeSigners(names) + " signs in with"
+	}
+	return describeSigners(names) + " sign in with"
+}
 
 func capitalize(s string) string {
 	if s == "" {

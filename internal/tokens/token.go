@@ -52,6 +52,14 @@ func (t Token) Expires() (time.Time, bool) {
 	return time.UnixMilli(t.ExpiryTime), true
 }
 
+// ExpiredAt reports whether the token's expiry has passed at now. An
+// expired token no longer signs in, but the workspace lists it until it
+// is deleted.
+func (t Token) ExpiredAt(now time.Time) bool {
+	exp, ok := t.Expires()
+	return ok && !exp.After(now)
+}
+
 // ExpiryOrZero is the expiry time, the zero time for never.
 func (t Token) ExpiryOrZero() time.Time {
 	exp, _ := t.Expires()

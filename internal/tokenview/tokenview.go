@@ -53,17 +53,19 @@ type OwnerJSON struct {
 	LastUsedAt        *string `json:"last_used_at"`
 }
 
-// RowJSON is a token as list prints it: the token, and the workspace and
-// owner parts when the command's mode includes them.
+// RowJSON is a token as list prints it: the token, whether it has expired
+// (workspaces keep listing expired tokens until they are deleted), and the
+// workspace and owner parts when the command's mode includes them.
 type RowJSON struct {
 	*WorkspaceJSON
 	JSON
+	Expired bool `json:"expired"`
 	*OwnerJSON
 }
 
-// Row renders t; place is nil in single-workspace mode.
-func Row(t tokens.Token, place *tokens.Place) RowJSON {
-	r := RowJSON{JSON: ToJSON(t)}
+// Row renders t as of now; place is nil in single-workspace mode.
+func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
+	r := RowJSON{JSON: ToJSON(t), Expired: t.ExpiredAt(now)}
 	if place != nil {
 		r.WorkspaceJSON = &WorkspaceJSON{Profile: place.Profile, Host: place.Host}
 	}

@@ -75,6 +75,9 @@ func timeoutMessage(waited time.Duration) string {
 // connections, TLS, timeouts, cut connections and redirects elsewhere.
 // It is nil for anything else.
 func network(err error) *failure.APIError {
+	if err == nil {
+		return nil
+	}
 	var redirect *redirectError
 	var dnsErr *net.DNSError
 	var refused *refusedError
@@ -85,7 +88,7 @@ func network(err error) *failure.APIError {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &redirect):
-		return &failure.APIError{Kind: failure.KindProtocol, Message: redirect.Error(), Err: err}
+		return &failure.APIError{Kind: failure.KindProtocol, Status: redirect.status, Message: redirect.Error(), Err: err}
 	case errors.As(err, &dnsErr):
 		return &failure.APIError{Kind: failure.KindUnreachable, Message: "unknown host " + dnsErr.Name, Err: err}
 	case errors.As(err, &refused), errors.Is(err, syscall.ECONNREFUSED):

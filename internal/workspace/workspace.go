@@ -168,11 +168,20 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 		HTTPTransport:       newTransport(opts.Timeout),
 		Loaders:             []config.Loader{config.ConfigAttributes, config.ConfigFile, hygiene{debug: opts.Debug}},
 	}
-	cfg.HostMetadataResolver = hostMetadata(cfg)
+	var probe error
+	cfg.HostMetadataResolver = hostMetadata(cfg, &probe)
 
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, resolveError(err)
+	}
+	// The SDK looked the workspace up first (for OAuth and other auth
+	// methods; a PAT needs no lookup). If the host could not be reached at
+	// all, every auth method would fail or wait for a metadata service:
+	// say what is wrong now, as a network problem, not a credential one.
+	if n := network(probe); n != nil && n.Kind != failure.KindProtocol {
+		n.Message = fmt.Sprintf("cannot reach %s to sign in: %s; check the host and your network", authWhere(cfg), n.Message)
+		return nil, n
 	}
 	// Authenticate now rather than inside the first API call, so that
 	// "no credentials" is reported as such, not as a failed request.
@@ -211,7 +220,7 @@ func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, erro
 		HTTPTransport:       newTransport(timeout),
 		Loaders:             []config.Loader{hygiene{}},
 	}
-	cfg.HostMetadataResolver = hostMetadata(cfg)
+	cfg.HostMetadataResolver = hostMetadata(cfg, nil)
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, resolveError(err)
@@ -324,6 +333,14 @@ func resolveError(err error) error {
 	return &failure.ConfigError{Msg: redact.String(msg)}
 }
 
+// authWhere names the workspace being signed in to.
+func authWhere(cfg *config.Config) string {
+	if cfg.Profile != "" {
+		return fmt.Sprintf("profile %s (%s)", cfg.Profile, cfg.Host)
+	}
+	return cfg.Host
+}
+
 func authError(cfg *config.Config, path string, err error) error {
 	if cfg.Host == "" {
 		return &failure.AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
@@ -405,7 +422,8 @@ func (h hygiene) Configure(cfg *config.Config) error {
 // would double the round trips of every command. With a PAT it is skipped:
 // it feeds OAuth discovery and cloud detection, which token calls with a
 // PAT never use. For other auth methods the answer is cached per host.
-func hostMetadata(cfg *config.Config) config.HostMetadataResolver {
+// A network failure of the lookup is kept in *failed, when given.
+func hostMetadata(cfg *config.Config, failed *error) config.HostMetadataResolver {
 	return func(ctx context.Context, host string) (*config.HostMetadata, error) {
 		if cfg.Token != "" && (cfg.AuthType == "" || cfg.AuthType == "pat") {
 			return nil, nil
@@ -416,6 +434,8 @@ func hostMetadata(cfg *config.Config) config.HostMetadataResolver {
 		m, err := cfg.DefaultHostMetadataResolver()(ctx, host)
 		if err == nil {
 			hostmeta.Store(host, m, time.Now())
+		} else if failed != nil {
+			*failed = err
 		}
 		return m, err
 	}

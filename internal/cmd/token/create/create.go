@@ -4,6 +4,7 @@ package create
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -140,7 +141,7 @@ func createRun(ctx context.Context, opts *Options) error {
 	if err == nil && file == nil && !rendered.Contains(value) {
 		// --jq '.tokenvalue' (a typo) would print null and exit 0 with a
 		// live token nobody received.
-		return undo(ctx, ws, scope, created.Token, failure.Usagef("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
+		return undo(ctx, ws, scope, created.Token, errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
 	}
 	if err == nil {
 		err = printer.Write(rendered)

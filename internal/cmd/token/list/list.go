@@ -224,7 +224,7 @@ func (r result) JSONValue() any {
 		if r.multi {
 			place = &x.place
 		}
-		out[i] = tokenview.Row(x.token, place)
+		out[i] = tokenview.Row(x.token, place, r.now)
 	}
 	return out
 }

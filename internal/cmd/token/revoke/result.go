@@ -22,10 +22,20 @@ type failedJSON struct {
 	ErrorCode string `json:"error_code,omitempty"`
 }
 
-// result is what revoke did: {"revoked": [...], "failed": [...]}.
+// skippedJSON is a token the plan left out, and why ("expired").
+type skippedJSON struct {
+	*tokenview.WorkspaceJSON
+	TokenID string  `json:"token_id"`
+	Comment *string `json:"comment,omitempty"`
+	Reason  string  `json:"reason"`
+}
+
+// result is what revoke did: {"revoked": [...], "failed": [...]}, and
+// "skipped" when expired tokens were left alone.
 type result struct {
 	Revoked []revokedJSON `json:"revoked"`
 	Failed  []failedJSON  `json:"failed"`
+	Skipped []skippedJSON `json:"skipped,omitempty"`
 	multi   bool
 }
 
@@ -95,7 +105,7 @@ func newDryRun(p *tokens.Plan, multi bool, now time.Time) dryRun {
 		if multi {
 			place = &t.Place
 		}
-		d.WouldRevoke = append(d.WouldRevoke, tokenview.Row(t.Token, place))
+		d.WouldRevoke = append(d.WouldRevoke, tokenview.Row(t.Token, place, now))
 	}
 	return d
 }

@@ -130,7 +130,15 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 
+	skipped := skipExpired(opts, plan.LeaveOut(tokens.ExpiredOwn(opts.Now())))
 	if len(plan.Targets) == 0 {
+		if len(skipped) > 0 {
+			res := result{Revoked: []revokedJSON{}, Failed: []failedJSON{}, Skipped: skipped}
+			if err := printer.Print(ctx, res); err != nil {
+				return err
+			}
+			return failure.AsReported(listFailed)
+		}
 		opts.IO.Infof("No tokens match (%s): nothing to revoke.", describe(opts))
 		var res any = result{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
 		if opts.Consent.DryRun {
@@ -159,7 +167,14 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	}
 
 	outcomes := tokens.Revoke(ctx, plan.Targets, opts.Parallel)
+	outcomes = findExpired(ctx, opts, outcomes)
 	res, worst := report(opts, outcomes)
+	for _, o := range outcomes {
+		if errors.Is(o.Err, errExpired) {
+			skipped = append(skipped, skipExpired(opts, []tokens.Target{o.Target})...)
+		}
+	}
+	res.Skipped = skipped
 	forgetRevoked(opts, outcomes)
 	// What was done is reported even after Ctrl-C; a second Ctrl-C still
 	// ends dbtok at once.
@@ -168,7 +183,7 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	}
 	for _, o := range outcomes {
 		if o.Err == nil && len(o.SignsIn) > 0 {
-			opts.IO.Warnf("token %s was the credential %s signs in with; it no longer works until it gets a new token (`dbtok create --comment ... --out ...`, then edit the profile).", o.Token.ID, tokens.DescribeSigners(o.SignsIn))
+			opts.IO.Warnf("token %s was the credential %s; %s no longer works until it gets a new token (`dbtok create --comment ... --out ...`, then edit the profile).", o.Token.ID, tokens.SignsIn(o.SignsIn), pronoun(o.SignsIn))
 		}
 	}
 	return failure.AsReported(errors.Join(listFailed, worst))
@@ -252,8 +267,8 @@ func planByID(ctx context.Context, opts *Options) (*tokens.Plan, error) {
 	}
 	if creds := plan.Credentials(); len(creds) > 0 && !opts.Consent.IncludeOwn {
 		t := creds[0]
-		return nil, failure.Usagef("token %s is the credential %s signs in with: revoking it locks %s out; pass --include-own to revoke it anyway (it goes last); nothing was revoked",
-			t.Token.ID, tokens.DescribeSigners(t.SignsIn), pronoun(t.SignsIn))
+		return nil, failure.Usagef("token %s is the credential %s: revoking it locks %s out; pass --include-own to revoke it anyway (it goes last); nothing was revoked",
+			t.Token.ID, tokens.SignsIn(t.SignsIn), pronoun(t.SignsIn))
 	}
 	return plan, nil
 }
@@ -325,7 +340,7 @@ func planByFilter(ctx context.Context, opts *Options) (*tokens.Plan, error, erro
 	plan.Mark(creds)
 	if !opts.Consent.IncludeOwn {
 		for _, t := range plan.LeaveOutCredentials() {
-			opts.IO.Notef("left out token %s, which %s signs in with (--include-own to revoke it too).", t.Token.ID, tokens.DescribeSigners(t.SignsIn))
+			opts.IO.Notef("left out token %s, which %s (--include-own to revoke it too).", t.Token.ID, tokens.SignsIn(t.SignsIn))
 		}
 	}
 	return plan, failed, nil
@@ -347,6 +362,9 @@ func report(opts *Options, outcomes []tokens.Outcome) (result, error) {
 				r.Comment = &c
 			}
 			res.Revoked = append(res.Revoked, r)
+			continue
+		}
+		if errors.Is(o.Err, errExpired) {
 			continue
 		}
 		err := explain(o, opts.hints[o.Place])
@@ -396,6 +414,45 @@ func (opts *Options) hint(ws *workspace.Workspace) {
 		opts.hints = map[tokens.Place]string{}
 	}
 	opts.hints[ws.Place] = ws.CredentialsHint()
+}
+
+// errExpired marks a revocation the workspace refused because the token
+// had expired already.
+var errExpired = errors.New("expired already")
+
+// findExpired looks again at tokens the workspace said it does not have:
+// one named by ID that has in fact expired is still listed, and no "not
+// found" is the honest answer for it.
+func findExpired(ctx context.Context, opts *Options, outcomes []tokens.Outcome) []tokens.Outcome {
+	listed := map[tokens.Place][]tokens.Token{}
+	for i, o := range outcomes {
+		if failure.KindOf(o.Err) != failure.KindNotFound || o.Scope.AllUsers || o.Listed {
+			continue
+		}
+		list, ok := listed[o.Place]
+		if !ok {
+			list, _ = o.API.List(ctx)
+			listed[o.Place] = list
+		}
+		for _, t := range list {
+			if t.ID == o.Token.ID && t.ExpiredAt(opts.Now()) {
+				outcomes[i].Token, outcomes[i].Listed, outcomes[i].Err = t, true, errExpired
+			}
+		}
+	}
+	return outcomes
+}
+
+// skipExpired says, for each expired token left out, why nothing was done.
+func skipExpired(opts *Options, targets []tokens.Target) []skippedJSON {
+	var out []skippedJSON
+	for _, t := range targets {
+		opts.IO.Notef("token %s (%s) expired on %s: it no longer works, but the workspace lists it until a workspace admin deletes it (`dbtok revoke --all-users %s%s`).",
+			t.Token.ID, t.Token.Comment, output.Timestamp(t.Token.ExpiryOrZero()), t.Token.ID, t.Place.ProfileFlag())
+		c := t.Token.Comment
+		out = append(out, skippedJSON{WorkspaceJSON: workspaceJSON(t.Place, opts.Profiles != nil), TokenID: t.Token.ID, Comment: &c, Reason: "expired"})
+	}
+	return out
 }
 
 // forgetRevoked drops revoked tokens from dbtok's record of delivered ones.

@@ -144,15 +144,14 @@ func protect(opts *Options, js []*job, creds *tokens.Credentials) *tokens.Plan {
 				j.err = failure.Usagef("a token to replace in %s is DATABRICKS_TOKEN, which dbtok cannot update: rotate it with --keep-old and update the variable yourself", j.ws)
 				continue
 			case !opts.UpdateProfile:
-				first := ""
+				var named []string
 				for _, t := range j.old {
 					if p := creds.ProfilesUsing(j.ws.Key(), t.ID); len(p) > 0 {
-						first = t.ID
-						break
+						named = append(named, fmt.Sprintf("token %s is the credential %s", t.ID, tokens.SignsIn(p)))
 					}
 				}
-				j.err = failure.Usagef("token %s in %s is the credential %s signs in with: replacing it elsewhere would lock %s out; run `dbtok rotate -p %s --update-profile` to rotate it and update the config file (or --keep-old); nothing rotated",
-					first, j.ws, tokens.DescribeSigners(signers), pronoun(signers), signers[0])
+				j.err = failure.Usagef("in %s, %s: replacing it elsewhere would lock %s out; run `dbtok rotate --profiles %s --update-profile` to rotate and update the config file (or --keep-old); nothing rotated",
+					j.ws, strings.Join(named, ", and "), pronoun(signers), strings.Join(signers, ","))
 				continue
 			}
 		}
@@ -278,7 +277,7 @@ func deliver(ctx context.Context, opts *Options, live []*job, file *delivery.Fil
 	delivered := 0
 	for _, j := range live {
 		if !rendered.Contains(j.created.Value.Reveal()) {
-			j.err = j.undo(ctx, failure.Usagef("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
+			j.err = j.undo(ctx, errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
 			continue
 		}
 		delivered++
@@ -302,13 +301,22 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 		api = a
 	}
 	for _, t := range j.old {
-		err := api.Revoke(ctx, t.ID)
-		if err != nil && failure.KindOf(err) != failure.KindNotFound {
-			j.failed[t.ID] = err
+		if t.ExpiredAt(opts.Now()) {
+			// The Token API cannot delete it, and it no longer works.
+			opts.IO.Notef("the old token %s had expired already; the workspace lists it until a workspace admin deletes it (`dbtok revoke --all-users %s%s`).", t.ID, t.ID, j.ws.ProfileFlag())
 			continue
 		}
+		err := api.Revoke(ctx, t.ID)
+		switch {
+		case failure.KindOf(err) == failure.KindNotFound:
+			opts.IO.Notef("the old token %s was gone already.", t.ID)
+		case err != nil:
+			j.failed[t.ID] = err
+			continue
+		default:
+			opts.IO.Successf("Revoked the old token %s in %s.", t.ID, j.ws)
+		}
 		j.revoked = append(j.revoked, t.ID)
-		opts.IO.Successf("Revoked the old token %s in %s.", t.ID, j.ws)
 	}
 	if j.picked && len(j.revoked) > 0 {
 		// A person picked the old token: prove it was the profile's, by

@@ -152,7 +152,7 @@ func newDryRun(opts *Options, js []*job) dryRun {
 			p.NewLifetimeSeconds = &l
 		}
 		for _, t := range j.old {
-			p.Replaces = append(p.Replaces, tokenview.Row(t, nil))
+			p.Replaces = append(p.Replaces, tokenview.Row(t, nil, d.now))
 		}
 		if d.multi {
 			p.WorkspaceJSON = &tokenview.WorkspaceJSON{Profile: j.ws.Profile, Host: j.ws.Host}
