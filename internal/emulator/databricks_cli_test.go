@@ -15,15 +15,15 @@ import (
 // TestOfficialDatabricksCLI runs the official Databricks CLI, an
 // independently written client, against the emulator: it must work as
 // against a workspace. Set DBTOK_DATABRICKS_CLI to the binary, or put
-// databricks on PATH.
+// databricks on PATH. Unlike the shells and jq, CI cannot install it (it
+// is neither a Debian package nor served by the Go module proxy), so
+// DBTOK_TEST_REQUIRE_ALL does not make it required: it is run by hand
+// when the emulator changes (see README, "The emulator").
 func TestOfficialDatabricksCLI(t *testing.T) {
 	bin := os.Getenv("DBTOK_DATABRICKS_CLI")
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("databricks"); err != nil {
-			if os.Getenv("DBTOK_TEST_REQUIRE_ALL") == "1" {
-				t.Fatal("the official Databricks CLI (databricks) is not on PATH and DBTOK_TEST_REQUIRE_ALL=1")
-			}
 			t.Skip("the official Databricks CLI (databricks, github.com/databricks/cli) is not on PATH; set DBTOK_DATABRICKS_CLI to run this test")
 		}
 	}
