@@ -17,12 +17,43 @@ type API interface {
 	RevokeAny(ctx context.Context, tokenID string) error
 	// CreateOnBehalfOf mints a token for a service principal.
 	CreateOnBehalfOf(ctx context.Context, req OnBehalfOfRequest) (*Created, error)
+
+	// Update changes one of the caller's tokens; only the fields set are
+	// sent, and the update mask names them.
+	Update(ctx context.Context, tokenID string, u Update) error
+	// UpdateAny does the same for any user's token (admins).
+	UpdateAny(ctx context.Context, tokenID string, u Update) error
+	// Get returns any user's token by ID (admins).
+	Get(ctx context.Context, tokenID string) (*Token, error)
 }
 
 type CreateRequest struct {
 	Comment string
 	// LifetimeSeconds of 0 sends nothing, so the workspace default applies.
 	LifetimeSeconds int64
+	// Scopes limit the new token to these APIs; none means every API.
+	Scopes []string
+	// Autoscope asks the workspace to observe what the token calls and
+	// infer its scopes.
+	Autoscope bool
+}
+
+// Update names what to change in a token; nil fields stay as they are.
+type Update struct {
+	Comment *string
+	Scopes  *[]string
+}
+
+// Fields are the update mask the API wants: the fields being changed.
+func (u Update) Fields() []string {
+	var fields []string
+	if u.Comment != nil {
+		fields = append(fields, "comment")
+	}
+	if u.Scopes != nil {
+		fields = append(fields, "scopes")
+	}
+	return fields
 }
 
 type ListAllRequest struct {
@@ -34,6 +65,8 @@ type OnBehalfOfRequest struct {
 	ApplicationID   string
 	Comment         string
 	LifetimeSeconds int64
+	Scopes          []string
+	Autoscope       bool
 }
 
 // Scope is whose tokens a command works on: the caller's (the Token API)
@@ -59,6 +92,14 @@ func (s Scope) Revoke(ctx context.Context, api API, id string) error {
 		return api.RevokeAny(ctx, id)
 	}
 	return api.Revoke(ctx, id)
+}
+
+// Update changes a token in scope.
+func (s Scope) Update(ctx context.Context, api API, id string, u Update) error {
+	if s.AllUsers {
+		return api.UpdateAny(ctx, id, u)
+	}
+	return api.Update(ctx, id, u)
 }
 
 // RevokeCommand is the command that revokes a token in this scope, for advice.

@@ -22,8 +22,31 @@ type Token struct {
 	CreationTime int64
 	ExpiryTime   int64
 
+	// Scopes limit the APIs the token may call; none means every API.
+	Scopes []string
+	// AutoscopeState says whether autoscope is observing the APIs the
+	// token calls (AUTOSCOPE_STATE_RUNNING) or has finished
+	// (AUTOSCOPE_STATE_COMPLETED), and InferredScopes what it found.
+	AutoscopeState string
+	InferredScopes []string
+
 	// Only the Token Management API fills these.
 	Owner *Owner
+}
+
+// AutoscopeCompleted is the state of a token whose autoscope observation
+// has finished, so that its inferred scopes can be adopted.
+const AutoscopeCompleted = "AUTOSCOPE_STATE_COMPLETED"
+
+// Autoscoped reports whether autoscope was asked for when the token was
+// created (it is then in some autoscope state other than disabled or
+// user-selected).
+func (t Token) Autoscoped() bool {
+	switch t.AutoscopeState {
+	case "", "AUTOSCOPE_STATE_DISABLED", "AUTOSCOPE_STATE_USER_SELECTED", "AUTOSCOPE_STATE_UNSPECIFIED":
+		return false
+	}
+	return true
 }
 
 // Owner is who created and owns a token, as admins see it.
@@ -117,4 +140,66 @@ func ValidateComment(c string) error {
 		return fmt.Errorf("is not valid UTF-8")
 	}
 	return nil
+}
+
+// UnusedLimit is how long a token may go unused before the workspace
+// revokes it, whatever its expiry (the Databricks documentation: 90 days).
+const UnusedLimit = 90 * 24 * time.Hour
+
+// LastUsed is the day the token last signed in; ok is false when the
+// listing does not say (only the Token Management API does) or it never
+// did (then Owner is set and LastUsedDay is 0).
+func (t Token) LastUsed() (day time.Time, known bool) {
+	if t.Owner == nil {
+		return time.Time{}, false
+	}
+	if t.Owner.LastUsedDay <= 0 {
+		return time.Time{}, true
+	}
+	return time.UnixMilli(t.Owner.LastUsedDay).UTC(), true
+}
+
+// NeverUsed reports whether the token is known never to have signed in.
+func (t Token) NeverUsed() bool {
+	day, known := t.LastUsed()
+	return known && day.IsZero()
+}
+
+// UnusedRevocation is when the workspace will revoke the token for lack of
+// use: UnusedLimit after its last use, or after its creation if it was
+// never used. known is false when last use is not in the listing.
+func (t Token) UnusedRevocation() (at time.Time, known bool) {
+	day, known := t.LastUsed()
+	if !known {
+		return time.Time{}, false
+	}
+	from := day
+	if from.IsZero() {
+		from = t.Created()
+	} else {
+		// Last use is known to the day: the token was used some time that
+		// day, so the rule cannot fire before the day's end plus the limit.
+		from = from.Add(24 * time.Hour)
+	}
+	return from.Add(UnusedLimit), true
+}
+
+// Ends is when the token stops working for the first of its two reasons,
+// and which: its expiry, or the unused-token rule. ok is false when
+// neither is known (it never expires and last use is not listed).
+func (t Token) Ends() (at time.Time, byUnused bool, ok bool) {
+	exp, expires := t.Expires()
+	unused, known := t.UnusedRevocation()
+	switch {
+	case expires && known:
+		if unused.Before(exp) {
+			return unused, true, true
+		}
+		return exp, false, true
+	case expires:
+		return exp, false, true
+	case known:
+		return unused, true, true
+	}
+	return time.Time{}, false, false
 }

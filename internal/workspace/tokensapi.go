@@ -14,6 +14,7 @@ import (
 
 	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/client"
+	"github.com/databricks/databricks-sdk-go/common/types/fieldmask"
 	"github.com/databricks/databricks-sdk-go/config"
 	"github.com/databricks/databricks-sdk-go/httpclient"
 	"github.com/databricks/databricks-sdk-go/service/settings"
@@ -26,13 +27,20 @@ import (
 // workspace client. Every call is bounded by timeout, so commands pass a
 // context and nothing else.
 type tokensAPI struct {
-	// client serves the reads, which are safe to repeat.
+	caller
+	// client serves the reads, which are safe to repeat; once changes.
 	client *client.DatabricksClient
+	once   *client.DatabricksClient
 	// tokens and mgmt sit on a client that never repeats a request after
 	// an answer other than 429: a create repeated after a 503 that the
 	// server had in fact carried out mints a second token nobody sees.
-	tokens  *settings.TokensAPI
-	mgmt    *settings.TokenManagementAPI
+	tokens *settings.TokensAPI
+	mgmt   *settings.TokenManagementAPI
+}
+
+// caller bounds every call of an API by --timeout and classifies its
+// error, so that commands pass a context and nothing else.
+type caller struct {
 	timeout time.Duration
 }
 
@@ -42,10 +50,11 @@ func newTokensAPI(c *client.DatabricksClient, timeout time.Duration) (*tokensAPI
 		return nil, err
 	}
 	return &tokensAPI{
-		client:  c,
-		tokens:  settings.NewTokens(once),
-		mgmt:    settings.NewTokenManagement(once),
-		timeout: timeout,
+		caller: caller{timeout: timeout},
+		client: c,
+		once:   once,
+		tokens: settings.NewTokens(once),
+		mgmt:   settings.NewTokenManagement(once),
 	}, nil
 }
 
@@ -67,7 +76,7 @@ func singleAttemptClient(c *client.DatabricksClient) (*client.DatabricksClient, 
 }
 
 // call bounds one API call by the --timeout and classifies its error.
-func (a *tokensAPI) call(ctx context.Context, fn func(context.Context) error) error {
+func (a caller) call(ctx context.Context, fn func(context.Context) error) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
@@ -84,8 +93,10 @@ func (a *tokensAPI) call(ctx context.Context, fn func(context.Context) error) er
 func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.tokens.Create(ctx, settings.CreateTokenRequest{
-			Comment:         req.Comment,
-			LifetimeSeconds: req.LifetimeSeconds,
+			Comment:          req.Comment,
+			LifetimeSeconds:  req.LifetimeSeconds,
+			Scopes:           req.Scopes,
+			AutoscopeEnabled: req.Autoscope,
 		})
 		if err != nil || resp.TokenInfo == nil {
 			return "", nil, err
@@ -98,9 +109,11 @@ func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*toke
 func (a *tokensAPI) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
-			ApplicationId:   req.ApplicationID,
-			Comment:         req.Comment,
-			LifetimeSeconds: req.LifetimeSeconds,
+			ApplicationId:    req.ApplicationID,
+			Comment:          req.Comment,
+			LifetimeSeconds:  req.LifetimeSeconds,
+			Scopes:           req.Scopes,
+			AutoscopeEnabled: req.Autoscope,
 		})
 		if err != nil || resp.TokenInfo == nil {
 			return "", nil, err
@@ -209,7 +222,8 @@ func (a *tokensAPI) list(ctx context.Context, path string, query map[string]any,
 	}
 	out := make([]tokens.Token, len(resp.TokenInfos))
 	for i, t := range resp.TokenInfos {
-		out[i] = tokens.Token{ID: t.TokenID, Comment: t.Comment, CreationTime: t.CreationTime, ExpiryTime: t.ExpiryTime}
+		out[i] = tokens.Token{ID: t.TokenID, Comment: t.Comment, CreationTime: t.CreationTime, ExpiryTime: t.ExpiryTime,
+			Scopes: t.Scopes, AutoscopeState: t.AutoscopeState, InferredScopes: t.InferredScopes}
 		if owners {
 			out[i].Owner = &tokens.Owner{
 				CreatedByID:       t.CreatedByID,
@@ -226,11 +240,14 @@ func (a *tokensAPI) list(ctx context.Context, path string, query map[string]any,
 // there are none).
 type listResponse struct {
 	TokenInfos []struct {
-		TokenID           string `json:"token_id"`
-		Comment           string `json:"comment"`
-		CreationTime      int64  `json:"creation_time"`
-		ExpiryTime        int64  `json:"expiry_time"`
-		CreatedByID       int64  `json:"created_by_id"`
+		TokenID           string   `json:"token_id"`
+		Comment           string   `json:"comment"`
+		CreationTime      int64    `json:"creation_time"`
+		ExpiryTime        int64    `json:"expiry_time"`
+		Scopes            []string `json:"scopes"`
+		AutoscopeState    string   `json:"autoscope_state"`
+		InferredScopes    []string `json:"inferred_scopes"`
+		CreatedByID       int64    `json:"created_by_id"`
 		CreatedByUsername string `json:"created_by_username"`
 		OwnerID           int64  `json:"owner_id"`
 		LastUsedDay       int64  `json:"last_used_day"`
@@ -309,6 +326,7 @@ func retry(ctx context.Context, attempts int, step time.Duration, call func(cont
 func fromInfo(i settings.TokenInfo) tokens.Token {
 	return tokens.Token{
 		ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime,
+		Scopes: i.Scopes, AutoscopeState: string(i.AutoscopeState), InferredScopes: i.InferredScopes,
 		Owner: &tokens.Owner{
 			CreatedByID:       i.CreatedById,
 			CreatedByUsername: i.CreatedByUsername,
@@ -319,5 +337,62 @@ func fromInfo(i settings.TokenInfo) tokens.Token {
 }
 
 func fromPublic(i settings.PublicTokenInfo) tokens.Token {
-	return tokens.Token{ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime}
+	return tokens.Token{ID: i.TokenId, Comment: i.Comment, CreationTime: i.CreationTime, ExpiryTime: i.ExpiryTime,
+		Scopes: i.Scopes, AutoscopeState: string(i.AutoscopeState), InferredScopes: i.InferredScopes}
+}
+
+// Update is the Token API's PATCH: only the fields named in the mask are
+// sent and changed.
+func (a *tokensAPI) Update(ctx context.Context, tokenID string, u tokens.Update) error {
+	return a.call(ctx, func(ctx context.Context) error {
+		req := settings.UpdateTokenRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
+		if u.Comment != nil {
+			req.Token.Comment = *u.Comment
+			req.Token.ForceSendFields = append(req.Token.ForceSendFields, "Comment")
+		}
+		if u.Scopes != nil {
+			req.Token.Scopes = *u.Scopes
+			req.Token.ForceSendFields = append(req.Token.ForceSendFields, "Scopes")
+		}
+		// The answer is empty: callers list again to show the result.
+		_, err := a.tokens.Update(ctx, req)
+		return err
+	})
+}
+
+// UpdateAny is Token Management's PATCH, for any user's token.
+func (a *tokensAPI) UpdateAny(ctx context.Context, tokenID string, u tokens.Update) error {
+	return a.call(ctx, func(ctx context.Context) error {
+		req := settings.UpdateTokenManagementRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
+		if u.Comment != nil {
+			req.Token.Comment = *u.Comment
+			req.Token.ForceSendFields = append(req.Token.ForceSendFields, "Comment")
+		}
+		if u.Scopes != nil {
+			req.Token.Scopes = *u.Scopes
+			req.Token.ForceSendFields = append(req.Token.ForceSendFields, "Scopes")
+		}
+		_, err := a.mgmt.UpdateTokenManagement(ctx, req)
+		return err
+	})
+}
+
+// Get is Token Management's GET of one token.
+func (a *tokensAPI) Get(ctx context.Context, tokenID string) (*tokens.Token, error) {
+	var out *tokens.Token
+	err := a.call(ctx, func(ctx context.Context) error {
+		return retryReads(ctx, a.timeout, func(ctx context.Context) error {
+			resp, err := a.mgmt.GetByTokenId(ctx, tokenID)
+			if err != nil {
+				return err
+			}
+			if resp.TokenInfo == nil {
+				return &failure.APIError{Kind: failure.KindProtocol, Message: "the workspace answered without the token"}
+			}
+			t := fromInfo(*resp.TokenInfo)
+			out = &t
+			return nil
+		})
+	})
+	return out, err
 }

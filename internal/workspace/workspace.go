@@ -45,14 +45,25 @@ type Workspace struct {
 	tokens.Place
 	ConfigFile string
 	AuthType   string
-	// Tokens is the Token API, each call bounded by --timeout.
-	Tokens tokens.API
+	// Tokens is the Token API, each call bounded by --timeout; Settings,
+	// Permissions and Secrets the other APIs commands use, likewise.
+	Tokens      tokens.API
+	Settings    tokens.SettingsAPI
+	Permissions tokens.PermissionsAPI
+	Secrets     SecretsAPI
 	// Credential is the PAT this workspace signs in with, when it uses
 	// one: commands must not revoke it by accident.
 	Credential tokens.Secret
 	// CredentialFromEnv is set when that PAT is DATABRICKS_TOKEN rather
 	// than the profile's token line.
 	CredentialFromEnv bool
+}
+
+// SecretsAPI is the part of the Secrets API that delivers a token into a
+// secret scope: write it, then read back when it was written.
+type SecretsAPI interface {
+	Put(ctx context.Context, scope, key, value string) error
+	Updated(ctx context.Context, scope, key string) (time.Time, bool, error)
 }
 
 // Signer names what signs in with the workspace's credential: its profile,
@@ -192,11 +203,15 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 	if err != nil {
 		return nil, &failure.ConfigError{Msg: redact.String(err.Error())}
 	}
+	set, perms := newPolicyAPIs(api.once, api.caller)
 	ws := &Workspace{
-		Place:      tokens.Place{Profile: cfg.Profile, Host: cfg.Host},
-		ConfigFile: path,
-		AuthType:   cfg.AuthType,
-		Tokens:     api,
+		Place:       tokens.Place{Profile: cfg.Profile, Host: cfg.Host},
+		ConfigFile:  path,
+		AuthType:    cfg.AuthType,
+		Tokens:      api,
+		Settings:    set,
+		Permissions: perms,
+		Secrets:     newSecretsAPI(api.once, api.caller),
 	}
 	if cfg.AuthType == "pat" {
 		ws.Credential = tokens.NewSecret(cfg.Token)
