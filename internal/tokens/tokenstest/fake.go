@@ -123,6 +123,9 @@ type Seed struct {
 	Lifetime time.Duration
 	// Owner is the user who created it; Fake.Me when empty.
 	Owner string
+	// ID, when set, is the token's ID instead of one derived from the
+	// value (for IDs that share a prefix).
+	ID string
 }
 
 // Add puts a token in the workspace and returns it as List shows it, with
@@ -139,8 +142,11 @@ func (f *Fake) Add(s Seed) (tokens.Token, tokens.Secret) {
 	if s.Owner == "" {
 		s.Owner = f.me()
 	}
+	if s.ID == "" {
+		s.ID = f.idFor(s.Value)
+	}
 	t := tokens.Token{
-		ID:           f.idFor(s.Value),
+		ID:           s.ID,
 		Comment:      s.Comment,
 		CreationTime: s.Created.UnixMilli(),
 		ExpiryTime:   -1,
