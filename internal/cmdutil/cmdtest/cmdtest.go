@@ -65,6 +65,10 @@ type Env struct {
 func New(t testing.TB) *Env {
 	t.Helper()
 	ios, in, out, errOut := iostreams.Test()
+	// Commands write to stderr from several goroutines at once (one per
+	// workspace), which os.Stderr takes but a bytes.Buffer does not.
+	ios.Out = &syncWriter{w: out}
+	ios.ErrOut = &syncWriter{w: errOut}
 	e := &Env{
 		t: t, IO: ios, Stdin: in, Stdout: out, Stderr: errOut,
 		Clock:      Now,
@@ -75,6 +79,17 @@ func New(t testing.TB) *Env {
 	}
 	e.WriteConfig("")
 	return e
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // Fake is the workspace at host, created on first use with the env's clock.
