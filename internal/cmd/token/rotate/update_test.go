@@ -285,6 +285,20 @@ func TestRotatePickProfileToken(t *testing.T) {
 			t.Error("created after Ctrl-C")
 		}
 	})
+	t.Run("the wrong token picked", func(t *testing.T) {
+		w, decoy := opaque(t)
+		w.e.SetTerminal("2\ny\n")
+		err := w.run(t, func(o *Options) { o.UpdateProfile = true })
+		// The profile's previous token still signs in after the pick was
+		// revoked: the person picked wrong, and is told what is left.
+		cmdtest.Contains(t, "stderr", w.e.Stderr.String(), "the token you picked ("+decoy.ID+") was not the one profile DEFAULT signed in with: that one still works")
+		if w.fake.Has(decoy.ID) || !w.fake.Has(w.cred.ID) {
+			t.Error("expected the decoy revoked and the profile's token alive")
+		}
+		// A token was created, the file rewritten and a token revoked:
+		// exit 2 would say nothing was sent.
+		cmdtest.Code(t, err, failure.Error)
+	})
 	t.Run("remembered from the record: no question", func(t *testing.T) {
 		w, _ := opaque(t)
 		v, _ := w.fake.Value(w.cred.ID)
