@@ -154,13 +154,10 @@ func (e *Env) SignIns() []string {
 	return append([]string(nil), e.signIns...)
 }
 
-// configFile reads the config file as it is on disk now.
+// configFile reads the config file as it is on disk now, as the factory
+// reads it.
 func (e *Env) configFile() (*databrickscfg.File, error) {
-	raw, err := os.ReadFile(e.ConfigPath)
-	if err != nil {
-		return nil, err
-	}
-	return databrickscfg.Parse(e.ConfigPath, raw)
+	return databrickscfg.Load(e.ConfigPath)
 }
 
 // Workspace opens a profile's workspace as the config file on disk says
