@@ -208,7 +208,7 @@ func TestCreateRefusesBeforeCreating(t *testing.T) {
 		{"out folder missing", func(e *cmdtest.Env, o *Options) { o.Out = filepath.Join(existing+".d", "x") }, failure.Usage, "does not exist"},
 		{"stdout discarded", func(e *cmdtest.Env, o *Options) { e.IO.SetStdoutDiscarded(true) }, failure.Usage, "stdout is discarded"},
 		{"bad output format", func(e *cmdtest.Env, o *Options) { e.Output = output.Choice{Format: "xml"} }, failure.Usage, `unknown output format "xml"`},
-		{"bad jq", func(e *cmdtest.Env, o *Options) { e.Output = output.Choice{JQ: ".["} }, failure.Usage, ""},
+		{"bad jq", func(e *cmdtest.Env, o *Options) { e.Output = output.Choice{JQ: ".["} }, failure.Usage, `--jq ".["`},
 		{"workspace fails to open", func(e *cmdtest.Env, o *Options) {
 			e.Break("DEFAULT", failure.Configf("profile DEFAULT has no host"))
 		}, failure.Usage, "no host"},

@@ -521,7 +521,7 @@ func TestRevokeUnidentifiedCredential(t *testing.T) {
 		err := revokeRun(context.Background(), &Options{Deps: e.Deps(), IDs: []string{other.ID}, Parallel: 1})
 		cmdtest.Code(t, err, failure.Usage)
 		cmdtest.Contains(t, "error", err.Error(), "cannot tell whether the tokens to revoke include the one profile DEFAULT signs in with", "--include-own")
-		if f.Has(other.ID) == false {
+		if !f.Has(other.ID) {
 			t.Error("revoked")
 		}
 	})
