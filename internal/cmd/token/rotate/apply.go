@@ -323,7 +323,9 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 		// its previous value no longer signing in.
 		if a, err := opts.SignIn(j.ws.Host, j.current); err == nil {
 			if _, err := a.List(ctx); err == nil {
-				j.err = failure.Configf("the token you picked (%s) was not the one profile %s signed in with: that one still works, outside the config file now; find it with `dbtok list -p %s` and revoke it", j.revoked[0], j.profile, j.profile)
+				// By now a token was created, the config file rewritten and a
+				// token revoked: not a usage error (exit 2, "nothing was sent").
+				j.err = fmt.Errorf("the token you picked (%s) was not the one profile %s signed in with: that one still works, outside the config file now; find it with `dbtok list -p %s` and revoke it", j.revoked[0], j.profile, j.profile)
 				j.created = nil
 			}
 		}
