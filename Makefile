@@ -33,7 +33,7 @@ FUZZ_TARGETS := \
 	internal/redact:FuzzString \
 	internal/glob:FuzzCompile
 
-.PHONY: all build test vet lint vuln fuzz bench demo completions docs man release-check install clean
+.PHONY: all build test vet lint vuln fuzz bench demo completions docs man release-check release install clean
 
 all: build
 
@@ -96,9 +96,15 @@ man:
 	SOURCE_DATE_EPOCH=$$(git show -s --format=%ct HEAD 2>/dev/null || echo 0) \
 		$(GO) run ./internal/gendocs -man manpages -version '$(VERSION)'
 
-# Every release artifact, built by the pinned goreleaser and inspected.
+# Every release artifact, built twice by the pinned goreleaser (.ci/tools.sh)
+# and compared, signed with a throwaway key, linted, installed and removed:
+# see .ci/release-check. Needs the Debian packages .ci/run installs.
 release-check:
 	bash .ci/release-check
+
+# The real release, from the release workflow on a tag (docs/releasing.md).
+release:
+	bash .ci/release
 
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/dbtok
