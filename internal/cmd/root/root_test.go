@@ -41,7 +41,9 @@ func TestCommittedDocsAreCurrent(t *testing.T) {
 		t.Fatalf("gendocs: %v\n%s", err, out)
 	}
 	want, _ := filepath.Glob(filepath.Join(dir, "*.md"))
-	got, _ := filepath.Glob(filepath.Join("..", "..", "..", "docs", "*.md"))
+	// Only the generated pages: docs/ also holds hand-written ones
+	// (releasing.md).
+	got, _ := filepath.Glob(filepath.Join("..", "..", "..", "docs", "dbtok*.md"))
 	if len(got) != len(want) {
 		t.Fatalf("docs/ has %d pages, the command tree %d: run `make docs`", len(got), len(want))
 	}
