@@ -5,9 +5,13 @@ SHELL   := bash
 GO      ?= go
 BIN     := bin
 PKG     := github.com/dbtok/dbtok
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The same version, commit and date as goreleaser and `go install` give this
+# commit (see internal/build): the tag, or Go's pseudo-version, and the
+# commit's date, so that two builds of one commit are identical. Outside a
+# git checkout all three stay empty and the binary says "(devel)".
+VERSION ?= $(shell bash .ci/version 2>/dev/null)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
-DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+DATE    ?= $(shell TZ=UTC git show -s --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ HEAD 2>/dev/null)
 LDFLAGS := -s -w \
 	-X $(PKG)/internal/build.Version=$(VERSION) \
 	-X $(PKG)/internal/build.Commit=$(COMMIT) \
@@ -29,7 +33,7 @@ FUZZ_TARGETS := \
 	internal/redact:FuzzString \
 	internal/glob:FuzzCompile
 
-.PHONY: all build test vet lint vuln fuzz bench demo completions docs man release-check install clean
+.PHONY: all build test vet lint vuln fuzz bench demo completions docs man release-check release install clean
 
 all: build
 
@@ -89,11 +93,18 @@ docs:
 	$(GO) run ./internal/gendocs -markdown docs
 
 man:
-	$(GO) run ./internal/gendocs -man manpages
+	SOURCE_DATE_EPOCH=$$(git show -s --format=%ct HEAD 2>/dev/null || echo 0) \
+		$(GO) run ./internal/gendocs -man manpages -version '$(VERSION)'
 
-# Every release artifact, built by the pinned goreleaser and inspected.
+# Every release artifact, built twice by the pinned goreleaser (.ci/tools.sh)
+# and compared, signed with a throwaway key, linted, installed and removed:
+# see .ci/release-check. Needs the Debian packages .ci/run installs.
 release-check:
 	bash .ci/release-check
+
+# The real release, from the release workflow on a tag (docs/releasing.md).
+release:
+	bash .ci/release
 
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/dbtok

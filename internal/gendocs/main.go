@@ -1,7 +1,11 @@
 // Command gendocs writes dbtok's Markdown command reference (docs/) and
 // man pages from the command tree, so that they never drift from --help.
 //
-//	go run ./internal/gendocs -markdown docs -man manpages
+//	go run ./internal/gendocs -markdown docs -man manpages -version v0.1.0
+//
+// Man pages carry the version they document in their footer (-version,
+// which the release and `make man` pass; by default the version of gendocs
+// itself, "(devel)" under go run) and the date SOURCE_DATE_EPOCH names.
 package main
 
 import (
@@ -20,14 +24,18 @@ import (
 func main() {
 	markdown := flag.String("markdown", "", "write the Markdown reference into this folder")
 	man := flag.String("man", "", "write man pages into this folder")
+	version := flag.String("version", "", "the dbtok version the man pages document (default: gendocs' own)")
 	flag.Parse()
-	if err := run(*markdown, *man); err != nil {
+	if *version == "" {
+		*version = build.Version
+	}
+	if err := run(*markdown, *man, *version); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(markdown, man string) error {
+func run(markdown, man, version string) error {
 	ios, _, _, _ := iostreams.Test()
 	cmd := root.NewCmdRoot(root.NewFactory(ios))
 	// No "generated on <date>" line: the files are committed and compared.
@@ -50,7 +58,9 @@ func run(markdown, man string) error {
 		if s, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
 			date = time.Unix(s, 0).UTC()
 		}
-		header := &doc.GenManHeader{Title: "DBTOK", Section: "1", Date: &date, Source: "dbtok " + build.Version, Manual: "dbtok manual"}
+		// No Title: cobra then titles each page after its command
+		// (DBTOK-TOKEN-CREATE(1)), as the file is named.
+		header := &doc.GenManHeader{Section: "1", Date: &date, Source: "dbtok " + version, Manual: "dbtok manual"}
 		if err := doc.GenManTree(cmd, header, man); err != nil {
 			return err
 		}
