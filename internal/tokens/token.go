@@ -203,3 +203,27 @@ func (t Token) Ends() (at time.Time, byUnused bool, ok bool) {
 	}
 	return time.Time{}, false, false
 }
+
+// ScopeNames are the API scopes the Databricks API reference lists for
+// workspace tokens, for completion and help; a workspace may know others.
+var ScopeNames = []string{
+	"access-management", "alerts", "all-apis", "apps", "authentication",
+	"clusters", "dashboards", "files", "genie", "jobs", "ml", "model-serving",
+	"pipelines", "scim", "secrets", "settings", "sql", "unity-catalog",
+	"vector-search", "workspace",
+}
+
+// CanCreateTokens reports whether a token's scopes let it create tokens:
+// no scopes at all, or the authentication scope (which can create tokens
+// of any scope), or all-apis.
+func (t Token) CanCreateTokens() bool {
+	if len(t.Scopes) == 0 {
+		return true
+	}
+	for _, s := range t.Scopes {
+		if s == "authentication" || s == "all-apis" {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@
 package tokenview
 
 import (
+	"strings"
 	"time"
 
 	"github.com/dbtok/dbtok/internal/output"
@@ -18,6 +19,11 @@ type JSON struct {
 	ExpiryTime   int64   `json:"expiry_time"`
 	CreatedAt    string  `json:"created_at"`
 	ExpiresAt    *string `json:"expires_at"`
+	// Scopes are the APIs the token may call, [] for every API;
+	// autoscope_state and inferred_scopes say what autoscope observed.
+	Scopes         []string `json:"scopes"`
+	AutoscopeState *string  `json:"autoscope_state"`
+	InferredScopes []string `json:"inferred_scopes"`
 }
 
 // ToJSON renders t; expiry_time is -1 and expires_at null when it never expires.
@@ -34,7 +40,20 @@ func ToJSON(t tokens.Token) JSON {
 		s := output.Timestamp(exp)
 		j.ExpiresAt = &s
 	}
+	j.Scopes = nonNil(t.Scopes)
+	j.InferredScopes = nonNil(t.InferredScopes)
+	if t.AutoscopeState != "" {
+		s := t.AutoscopeState
+		j.AutoscopeState = &s
+	}
 	return j
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // WorkspaceJSON names the workspace a token lives in; it is added to each
@@ -44,13 +63,16 @@ type WorkspaceJSON struct {
 	Host    string `json:"host"`
 }
 
-// OwnerJSON is what admins see about a token's owner (--all-users).
+// OwnerJSON is what admins see about a token's owner and use (--all-users).
 type OwnerJSON struct {
 	CreatedByID       int64   `json:"created_by_id"`
 	CreatedByUsername string  `json:"created_by_username"`
 	OwnerID           int64   `json:"owner_id"`
 	LastUsedDay       int64   `json:"last_used_day"`
 	LastUsedAt        *string `json:"last_used_at"`
+	// UnusedRevocationAt is when the workspace revokes the token for going
+	// 90 days unused, should it stay unused.
+	UnusedRevocationAt string `json:"unused_revocation_at"`
 }
 
 // RowJSON is a token as list prints it: the token, whether it has expired
@@ -77,8 +99,11 @@ func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
 			LastUsedDay:       o.LastUsedDay,
 		}
 		if o.LastUsedDay > 0 {
-			s := time.UnixMilli(o.LastUsedDay).UTC().Format(time.DateOnly)
+			s := output.Timestamp(time.UnixMilli(o.LastUsedDay))
 			r.OwnerJSON.LastUsedAt = &s
+		}
+		if at, ok := t.UnusedRevocation(); ok {
+			r.OwnerJSON.UnusedRevocationAt = output.Timestamp(at)
 		}
 	}
 	return r
@@ -105,7 +130,8 @@ func Style(t tokens.Token, now time.Time) output.Style {
 type Columns struct {
 	Profile   bool // several workspaces
 	CreatedBy bool // --all-users
-	LastUsed  bool // --all-users
+	LastUsed  bool // --all-users: LAST USED and REVOKED IN
+	Scopes    bool // any token is scoped
 	SignsIn   bool // plans: what signs in with the token
 }
 
@@ -122,7 +148,10 @@ func (c Columns) Header() []output.Column {
 	h = append(h, output.Column{Header: "COMMENT", Flex: true},
 		output.Column{Header: "CREATED"}, output.Column{Header: "EXPIRES"})
 	if c.LastUsed {
-		h = append(h, output.Column{Header: "LAST USED"})
+		h = append(h, output.Column{Header: "LAST USED"}, output.Column{Header: "REVOKED IN"})
+	}
+	if c.Scopes {
+		h = append(h, output.Column{Header: "SCOPES", Flex: true})
 	}
 	if c.SignsIn {
 		h = append(h, output.Column{Header: "SIGNS IN", Flex: true})
@@ -146,16 +175,57 @@ func (c Columns) Row(place tokens.Place, t tokens.Token, signsIn []string, now t
 	}
 	cells = append(cells, output.Text(t.Comment), output.Time(t.Created()), output.Expiry(t.ExpiryOrZero()))
 	if c.LastUsed {
-		var day time.Time
-		if t.Owner != nil && t.Owner.LastUsedDay > 0 {
-			day = time.UnixMilli(t.Owner.LastUsedDay).UTC()
-		}
+		day, _ := t.LastUsed()
 		cells = append(cells, output.Day(day))
+		// When the 90-day rule will take the token, if it comes before its
+		// expiry (otherwise the EXPIRES column says it all).
+		at, byUnused, ok := t.Ends()
+		switch {
+		case ok && byUnused:
+			cells = append(cells, output.Expiry(at).Styled(unusedStyle(at, now)))
+		default:
+			cells = append(cells, output.Text("-"))
+		}
+	}
+	if c.Scopes {
+		cells = append(cells, output.Text(ScopesText(t)))
 	}
 	if c.SignsIn {
 		cells = append(cells, output.Join(", ", signsIn))
 	}
 	return output.Row{Cells: cells, Style: Style(t, now)}
+}
+
+func unusedStyle(at, now time.Time) output.Style {
+	switch {
+	case !at.After(now):
+		return output.Bad
+	case at.Sub(now) < SoonThreshold:
+		return output.Warn
+	}
+	return output.Plain
+}
+
+// ScopesText is a token's scopes for a table cell: "-" for every API,
+// "autoscope" while autoscope observes it.
+func ScopesText(t tokens.Token) string {
+	switch {
+	case len(t.Scopes) > 0:
+		return strings.Join(t.Scopes, ",")
+	case t.Autoscoped():
+		return "autoscope"
+	}
+	return "-"
+}
+
+// AnyScoped reports whether a scopes column is worth showing.
+func AnyScoped(list []tokens.Token) bool {
+	for _, t := range list {
+		if len(t.Scopes) > 0 || t.Autoscoped() {
+			return true
+		}
+	}
+	return false
 }
 
 // Summary is a new token's details as "Label: value" lines.
@@ -165,5 +235,17 @@ func Summary(t tokens.Token) []output.Field {
 		output.F("Comment:", output.Text(t.Comment)),
 		output.F("Created:", output.Stamp(t.Created())),
 		output.F("Expires:", output.Stamp(t.ExpiryOrZero())),
+		output.F("Scopes:", output.Text(scopesLong(t))),
 	}
+}
+
+func scopesLong(t tokens.Token) string {
+	s := ScopesText(t)
+	if s == "-" {
+		return "all APIs"
+	}
+	if len(t.InferredScopes) > 0 {
+		s += " (inferred: " + strings.Join(t.InferredScopes, ",") + ")"
+	}
+	return s
 }

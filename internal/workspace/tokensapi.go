@@ -315,10 +315,17 @@ func retry(ctx context.Context, attempts int, step time.Duration, call func(cont
 		if e == nil || !again(e) || i == attempts {
 			return e
 		}
+		// A retry that could not finish before the deadline would only
+		// swap this answer (a 503 that says what is wrong) for "no answer
+		// in time" or the rate limiter's refusal to wait.
+		wait := time.Duration(i) * step
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait+step {
+			return e
+		}
 		select {
 		case <-ctx.Done():
 			return e
-		case <-time.After(time.Duration(i) * step):
+		case <-time.After(wait):
 		}
 	}
 }

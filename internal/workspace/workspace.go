@@ -157,7 +157,8 @@ func setUserAgent() {
 			// A dev build's version ("f925d0b-dirty") goes in as build
 			// metadata, so audit logs can still tell builds apart.
 			v = "0.0.0-dev"
-			if meta := regexp.MustCompile(`[^0-9A-Za-z.-]`).ReplaceAllString(build.Version, "."); meta != "" {
+			// "(devel)" (an unstamped build) becomes "0.0.0-dev+devel".
+			if meta := strings.Trim(regexp.MustCompile(`[^0-9A-Za-z-]+`).ReplaceAllString(build.Version, "."), ".-"); meta != "" {
 				v += "+" + meta
 			}
 		}

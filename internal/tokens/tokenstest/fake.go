@@ -29,6 +29,9 @@ const (
 	ListAll          Method = "ListAll"
 	RevokeAny        Method = "RevokeAny"
 	CreateOnBehalfOf Method = "CreateOnBehalfOf"
+	Update           Method = "Update"
+	UpdateAny        Method = "UpdateAny"
+	Get              Method = "Get"
 )
 
 // DefaultUser is the user a Fake's callers are, unless Fake.Me says otherwise.
@@ -43,6 +46,11 @@ type Call struct {
 	Comment         string
 	LifetimeSeconds int64
 	ApplicationID   string
+	// Scopes and Autoscope are what a create asked for.
+	Scopes    []string
+	Autoscope bool
+	// Update is what an update asked for.
+	Update tokens.Update
 	// CreatedBy is ListAll's filter.
 	CreatedBy string
 	// SignedInAs is the ID of the token the caller signed in with; "" for
@@ -126,6 +134,12 @@ type Seed struct {
 	// ID, when set, is the token's ID instead of one derived from the
 	// value (for IDs that share a prefix).
 	ID string
+	// Scopes, AutoscopeState and InferredScopes are the token's scopes.
+	Scopes         []string
+	AutoscopeState string
+	InferredScopes []string
+	// LastUsed is the day it last signed in; zero if never.
+	LastUsed time.Time
 }
 
 // Add puts a token in the workspace and returns it as List shows it, with
@@ -151,6 +165,10 @@ func (f *Fake) Add(s Seed) (tokens.Token, tokens.Secret) {
 		CreationTime: s.Created.UnixMilli(),
 		ExpiryTime:   -1,
 		Owner:        &tokens.Owner{CreatedByUsername: s.Owner, CreatedByID: userID(s.Owner), OwnerID: userID(s.Owner)},
+		Scopes:       s.Scopes, AutoscopeState: s.AutoscopeState, InferredScopes: s.InferredScopes,
+	}
+	if !s.LastUsed.IsZero() {
+		t.Owner.LastUsedDay = s.LastUsed.UTC().Truncate(24 * time.Hour).UnixMilli()
 	}
 	if s.Lifetime > 0 {
 		t.ExpiryTime = s.Created.Add(s.Lifetime).UnixMilli()
@@ -312,12 +330,32 @@ func (f *Fake) As(value tokens.Secret) tokens.API { return &client{f: f, value: 
 
 // Implementation of tokens.API, unauthenticated.
 
+func createCall(req tokens.CreateRequest) Call {
+	return Call{Method: Create, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds, Scopes: req.Scopes, Autoscope: req.Autoscope}
+}
+
+func oboCall(req tokens.OnBehalfOfRequest) Call {
+	return Call{Method: CreateOnBehalfOf, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds, ApplicationID: req.ApplicationID, Scopes: req.Scopes, Autoscope: req.Autoscope}
+}
+
 func (f *Fake) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
-	return f.create(ctx, nil, Call{Method: Create, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds})
+	return f.create(ctx, nil, createCall(req))
 }
 
 func (f *Fake) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
-	return f.create(ctx, nil, Call{Method: CreateOnBehalfOf, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds, ApplicationID: req.ApplicationID})
+	return f.create(ctx, nil, oboCall(req))
+}
+
+func (f *Fake) Update(ctx context.Context, id string, u tokens.Update) error {
+	return f.update(ctx, nil, Call{Method: Update, TokenID: id, Update: u})
+}
+
+func (f *Fake) UpdateAny(ctx context.Context, id string, u tokens.Update) error {
+	return f.update(ctx, nil, Call{Method: UpdateAny, TokenID: id, Update: u})
+}
+
+func (f *Fake) Get(ctx context.Context, id string) (*tokens.Token, error) {
+	return f.get(ctx, nil, Call{Method: Get, TokenID: id})
 }
 
 func (f *Fake) List(ctx context.Context) ([]tokens.Token, error) {
@@ -383,7 +421,11 @@ func (f *Fake) create(ctx context.Context, as *string, c Call) (*tokens.Created,
 		now := f.now()
 		t := tokens.Token{
 			ID: f.idFor(value), Comment: c.Comment, CreationTime: now.UnixMilli(), ExpiryTime: -1,
-			Owner: &tokens.Owner{CreatedByUsername: owner, CreatedByID: userID(owner), OwnerID: userID(owner)},
+			Owner:  &tokens.Owner{CreatedByUsername: owner, CreatedByID: userID(owner), OwnerID: userID(owner)},
+			Scopes: c.Scopes,
+		}
+		if c.Autoscope {
+			t.AutoscopeState = "AUTOSCOPE_STATE_RUNNING"
 		}
 		if c.LifetimeSeconds > 0 {
 			t.ExpiryTime = now.Add(time.Duration(c.LifetimeSeconds) * time.Second).UnixMilli()
@@ -450,6 +492,50 @@ func (f *Fake) revoke(ctx context.Context, as *string, c Call) error {
 	return err
 }
 
+func (f *Fake) update(ctx context.Context, as *string, c Call) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	apply, err := f.begin(ctx, as, &c)
+	if apply {
+		i := f.find(c.TokenID)
+		if i < 0 || c.Method == Update && f.live[i].token.Owner.CreatedByUsername != f.me() {
+			if err == nil {
+				err = NotFound(c.TokenID)
+			}
+		} else {
+			if c.Update.Comment != nil {
+				f.live[i].token.Comment = *c.Update.Comment
+			}
+			if c.Update.Scopes != nil {
+				f.live[i].token.Scopes = slices.Clone(*c.Update.Scopes)
+			}
+		}
+	}
+	c.Err = err
+	f.calls = append(f.calls, c)
+	return err
+}
+
+func (f *Fake) get(ctx context.Context, as *string, c Call) (*tokens.Token, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.begin(ctx, as, &c)
+	var out *tokens.Token
+	if err == nil {
+		if i := f.find(c.TokenID); i < 0 {
+			err = NotFound(c.TokenID)
+		} else {
+			t := f.live[i].token
+			owner := *t.Owner
+			t.Owner = &owner
+			out = &t
+		}
+	}
+	c.Err = err
+	f.calls = append(f.calls, c)
+	return out, err
+}
+
 // client is the Fake as seen by a caller signed in with a token value.
 type client struct {
 	f     *Fake
@@ -457,11 +543,23 @@ type client struct {
 }
 
 func (c *client) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
-	return c.f.create(ctx, &c.value, Call{Method: Create, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds})
+	return c.f.create(ctx, &c.value, createCall(req))
 }
 
 func (c *client) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
-	return c.f.create(ctx, &c.value, Call{Method: CreateOnBehalfOf, Comment: req.Comment, LifetimeSeconds: req.LifetimeSeconds, ApplicationID: req.ApplicationID})
+	return c.f.create(ctx, &c.value, oboCall(req))
+}
+
+func (c *client) Update(ctx context.Context, id string, u tokens.Update) error {
+	return c.f.update(ctx, &c.value, Call{Method: Update, TokenID: id, Update: u})
+}
+
+func (c *client) UpdateAny(ctx context.Context, id string, u tokens.Update) error {
+	return c.f.update(ctx, &c.value, Call{Method: UpdateAny, TokenID: id, Update: u})
+}
+
+func (c *client) Get(ctx context.Context, id string) (*tokens.Token, error) {
+	return c.f.get(ctx, &c.value, Call{Method: Get, TokenID: id})
 }
 
 func (c *client) List(ctx context.Context) ([]tokens.Token, error) {

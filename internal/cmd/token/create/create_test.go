@@ -238,7 +238,8 @@ func TestCreateDeliveryGuard(t *testing.T) {
 		e, fake := setup(t)
 		e.Output = output.Choice{JQ: ".tokenvalue"}
 		err := createRun(context.Background(), &Options{Deps: e.Deps(), Comment: "typo"})
-		cmdtest.Code(t, err, failure.Usage)
+		// A token was created (and revoked): not "nothing was sent".
+		cmdtest.Code(t, err, failure.Error)
 		cmdtest.Contains(t, "error", err.Error(), "does not contain the new token's value", "was revoked, so nothing was left behind")
 		creates := fake.CallsTo(tokenstest.Create)
 		if len(creates) != 1 {
@@ -304,7 +305,7 @@ func TestCreateStdoutFails(t *testing.T) {
 		if len(live) != 1 {
 			t.Fatalf("live %v", live)
 		}
-		cmdtest.Contains(t, "error", err.Error(), "revoking the undelivered token "+live[0]+" also failed",
+		cmdtest.Contains(t, "error", err.Error(), "revoking the new token "+live[0]+" failed too",
 			"revoke it with `dbtok revoke "+live[0]+" -p DEFAULT`")
 	})
 	t.Run("value safe in file", func(t *testing.T) {
@@ -416,7 +417,7 @@ func TestCreateForServicePrincipal(t *testing.T) {
 		e, fake := setup(t)
 		e.Output = output.Choice{JQ: ".token_info"}
 		err := createRun(context.Background(), &Options{Deps: e.Deps(), ServicePrincipal: "app-123", Comment: "etl"})
-		cmdtest.Code(t, err, failure.Usage)
+		cmdtest.Code(t, err, failure.Error)
 		any := fake.CallsTo(tokenstest.RevokeAny)
 		if len(any) != 1 || any[0].Err != nil {
 			t.Fatalf("RevokeAny calls %+v: a service principal's token is revoked through Token Management", any)

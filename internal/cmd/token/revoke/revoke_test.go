@@ -570,17 +570,17 @@ func TestRevokeSeveralProfiles(t *testing.T) {
 	e.AddProfile("down", "https://c.example.com")
 	e.Fake("https://c.example.com").Fail(tokenstest.List, tokenstest.AuthError())
 	now := cmdtest.Now
-	oldA, _ := e.Fake(hostA).Add(tokenstest.Seed{Comment: "old", Created: now.Add(-10 * day), Lifetime: day})
-	oldB, _ := e.Fake(hostB).Add(tokenstest.Seed{Comment: "old", Created: now.Add(-10 * day), Lifetime: day})
+	oldA, _ := e.Fake(hostA).Add(tokenstest.Seed{Comment: "old", Created: now.Add(-10 * day), Lifetime: 100 * day})
+	oldB, _ := e.Fake(hostB).Add(tokenstest.Seed{Comment: "old", Created: now.Add(-10 * day), Lifetime: 100 * day})
 	e.IO.SetStdoutTTY(true)
 	opts := &Options{Deps: e.Deps(), Parallel: 3, Profiles: []string{"a", "b", "down"}, Consent: tokenflags.Consent{Yes: true}}
-	_ = opts.Filter.SetExpired()
+	_ = opts.Filter.SetComment("old*")
 	err := revokeRun(context.Background(), opts)
-	// Both expired tokens went; the workspace that could not be listed
+	// Both matching tokens went; the workspace that could not be listed
 	// decides the exit code.
 	cmdtest.Code(t, err, failure.Auth)
 	if e.Fake(hostA).Has(oldA.ID) || e.Fake(hostB).Has(oldB.ID) {
-		t.Error("an expired token is still there")
+		t.Error("a matching token is still there")
 	}
 	cmdtest.Contains(t, "stderr", e.Stderr.String(), "Error: cannot list tokens in profile down")
 	cmdtest.Contains(t, "stdout", e.Stdout.String(), "Revoked "+oldA.ID[:12]+" (old) in a", "Revoked "+oldB.ID[:12]+" (old) in b")
@@ -588,9 +588,9 @@ func TestRevokeSeveralProfiles(t *testing.T) {
 	// -o json: every object names its workspace.
 	e.Stdout.Reset()
 	e.Output = output.Choice{Format: "json"}
-	e.Fake(hostA).Add(tokenstest.Seed{Comment: "old2", Created: now.Add(-10 * day), Lifetime: day})
+	e.Fake(hostA).Add(tokenstest.Seed{Comment: "old2", Created: now.Add(-10 * day), Lifetime: 100 * day})
 	opts = &Options{Deps: e.Deps(), Parallel: 3, Profiles: []string{"a", "b"}, Consent: tokenflags.Consent{Yes: true}}
-	_ = opts.Filter.SetExpired()
+	_ = opts.Filter.SetComment("old*")
 	if err := revokeRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
