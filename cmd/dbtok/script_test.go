@@ -291,6 +291,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu total N                       the server saw N requests in all
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
+//	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
 //
 // atoi is strconv.Atoi that fails the script on a typo instead of
 // quietly reading 0.
@@ -307,7 +308,7 @@ func atoi(ts *testscript.TestScript, s string) int {
 var emuArgs = map[string]int{
 	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
-	"requests": 4, "total": 2, "body": 3, "state": 2,
+	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4,
 }
 
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -434,6 +435,27 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
+	case "scopes":
+		// emu scopes USER COMMENT LIST: USER's live token with COMMENT has
+		// exactly these scopes (comma-separated, "-" for none; "autoscope"
+		// for a token whose autoscope is running).
+		for _, t := range srv.Tokens(args[1]) {
+			if t.Comment != args[2] {
+				continue
+			}
+			got := strings.Join(t.Scopes, ",")
+			if got == "" {
+				got = "-"
+			}
+			if t.AutoscopeState == "AUTOSCOPE_STATE_RUNNING" {
+				got = "autoscope"
+			}
+			if (got == args[3]) == neg {
+				ts.Fatalf("%s's token %q has scopes %q, want %s%q", args[1], args[2], got, map[bool]string{true: "not ", false: ""}[neg], args[3])
+			}
+			return
+		}
+		ts.Fatalf("%s has no live token with comment %q", args[1], args[2])
 	case "state":
 		b, err := json.MarshalIndent(srv.AllTokens(), "", "  ")
 		ts.Check(err)

@@ -3,6 +3,7 @@ package failure
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -116,6 +117,10 @@ func Cause(err error, credentials string) string {
 	case KindAuth:
 		return msg + "; " + credentials
 	case KindPermission:
+		if strings.Contains(e.Message, "required scopes") {
+			// A scoped token: the user may be allowed, the token is not.
+			return msg + "; the token you sign in with is limited to API scopes that do not cover this (creating and listing tokens needs the authentication scope)"
+		}
 		return msg + "; your user lacks the permission for this"
 	case KindTimeout:
 		if e.Waited > 0 {

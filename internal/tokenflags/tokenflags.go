@@ -278,3 +278,38 @@ func ValidateIDs(ids []string) error {
 	}
 	return nil
 }
+
+// Scopes is --scope (repeatable, or comma-separated) and --autoscope.
+type Scopes struct {
+	names     []string
+	autoscope bool
+}
+
+// Register declares --scope and --autoscope on cmd.
+func (s *Scopes) Register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&s.names, "scope", nil, "limit the token to API `SCOPE`s (repeatable, or comma-separated; e.g. sql,jobs); a token with authentication can create tokens")
+	cmd.Flags().BoolVar(&s.autoscope, "autoscope", false, "let the workspace observe what the token calls and infer its scopes (narrow it later with `dbtok update --narrow-to-inferred`)")
+	_ = cmd.RegisterFlagCompletionFunc("scope", cobra.FixedCompletions(tokens.ScopeNames, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// Parse returns the scopes, trimmed and without repeats, and autoscope.
+// An empty name (`--scope ""`) is refused: it would quietly mean "every
+// API".
+func (s *Scopes) Parse(cmd *cobra.Command) ([]string, bool, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range s.names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			return nil, false, failure.Usagef("--scope has an empty name: give scope names such as sql or jobs, or leave the flag out for a token that may call every API")
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if cmd.Flags().Changed("scope") && len(out) == 0 {
+		return nil, false, failure.Usagef("--scope is empty: give scope names such as sql or jobs")
+	}
+	return out, s.autoscope, nil
+}

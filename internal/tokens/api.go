@@ -25,6 +25,10 @@ type API interface {
 	UpdateAny(ctx context.Context, tokenID string, u Update) error
 	// Get returns any user's token by ID (admins).
 	Get(ctx context.Context, tokenID string) (*Token, error)
+
+	// WhoAmI is the user name the credential signs in as. Every token may ask
+	// (whatever its scopes), which makes it the proof that a token works.
+	WhoAmI(ctx context.Context) (string, error)
 }
 
 type CreateRequest struct {

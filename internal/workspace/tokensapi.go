@@ -17,6 +17,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/common/types/fieldmask"
 	"github.com/databricks/databricks-sdk-go/config"
 	"github.com/databricks/databricks-sdk-go/httpclient"
+	"github.com/databricks/databricks-sdk-go/service/iam"
 	"github.com/databricks/databricks-sdk-go/service/settings"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -36,6 +37,7 @@ type tokensAPI struct {
 	// server had in fact carried out mints a second token nobody sees.
 	tokens *settings.TokensAPI
 	mgmt   *settings.TokenManagementAPI
+	me     *iam.CurrentUserAPI
 }
 
 // caller bounds every call of an API by --timeout and classifies its
@@ -55,6 +57,7 @@ func newTokensAPI(c *client.DatabricksClient, timeout time.Duration) (*tokensAPI
 		once:   once,
 		tokens: settings.NewTokens(once),
 		mgmt:   settings.NewTokenManagement(once),
+		me:     iam.NewCurrentUser(c),
 	}, nil
 }
 
@@ -382,6 +385,22 @@ func (a *tokensAPI) UpdateAny(ctx context.Context, tokenID string, u tokens.Upda
 		_, err := a.mgmt.UpdateTokenManagement(ctx, req)
 		return err
 	})
+}
+
+// WhoAmI is SCIM's /Me: who the credential signs in as.
+func (a *tokensAPI) WhoAmI(ctx context.Context) (string, error) {
+	var name string
+	err := a.call(ctx, func(ctx context.Context) error {
+		return retryReads(ctx, a.timeout, func(ctx context.Context) error {
+			u, err := a.me.Me(ctx, iam.MeRequest{})
+			if err != nil {
+				return err
+			}
+			name = u.UserName
+			return nil
+		})
+	})
+	return name, err
 }
 
 // Get is Token Management's GET of one token.

@@ -32,6 +32,7 @@ const (
 	Update           Method = "Update"
 	UpdateAny        Method = "UpdateAny"
 	Get              Method = "Get"
+	WhoAmI           Method = "WhoAmI"
 )
 
 // DefaultUser is the user a Fake's callers are, unless Fake.Me says otherwise.
@@ -88,7 +89,7 @@ type Fake struct {
 	fail       map[Method]error
 	failNext   map[Method][]error
 	failRevoke map[string]error
-	listHook   func()
+	hooks      map[Method]func()
 }
 
 // seq numbers token values across every fake, so that two workspaces never
@@ -284,10 +285,26 @@ func (f *Fake) FailRevoke(id string, err error) {
 
 // OnList runs hook (without the fake's lock) before every listing, for
 // tests that change the workspace behind dbtok's back.
-func (f *Fake) OnList(hook func()) {
+func (f *Fake) OnList(hook func()) { f.On(List, hook) }
+
+// On runs hook (without the fake's lock) before every call of m.
+func (f *Fake) On(m Method, hook func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.listHook = hook
+	if f.hooks == nil {
+		f.hooks = map[Method]func(){}
+	}
+	f.hooks[m] = hook
+}
+
+// runHook runs m's hook, if any, outside the lock.
+func (f *Fake) runHook(m Method) {
+	f.mu.Lock()
+	hook := f.hooks[m]
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 }
 
 // injected returns the error to fail this call with, if any.
@@ -356,6 +373,24 @@ func (f *Fake) UpdateAny(ctx context.Context, id string, u tokens.Update) error 
 
 func (f *Fake) Get(ctx context.Context, id string) (*tokens.Token, error) {
 	return f.get(ctx, nil, Call{Method: Get, TokenID: id})
+}
+
+func (f *Fake) WhoAmI(ctx context.Context) (string, error) {
+	return f.whoami(ctx, nil)
+}
+
+func (f *Fake) whoami(ctx context.Context, as *string) (string, error) {
+	f.runHook(WhoAmI)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := Call{Method: WhoAmI}
+	_, err := f.begin(ctx, as, &c)
+	c.Err = err
+	f.calls = append(f.calls, c)
+	if err != nil {
+		return "", err
+	}
+	return f.me(), nil
 }
 
 func (f *Fake) List(ctx context.Context) ([]tokens.Token, error) {
@@ -442,12 +477,7 @@ func (f *Fake) create(ctx context.Context, as *string, c Call) (*tokens.Created,
 }
 
 func (f *Fake) list(ctx context.Context, as *string, c Call) ([]tokens.Token, error) {
-	f.mu.Lock()
-	hook := f.listHook
-	f.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
+	f.runHook(c.Method)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	_, err := f.begin(ctx, as, &c)
@@ -561,6 +591,8 @@ func (c *client) UpdateAny(ctx context.Context, id string, u tokens.Update) erro
 func (c *client) Get(ctx context.Context, id string) (*tokens.Token, error) {
 	return c.f.get(ctx, &c.value, Call{Method: Get, TokenID: id})
 }
+
+func (c *client) WhoAmI(ctx context.Context) (string, error) { return c.f.whoami(ctx, &c.value) }
 
 func (c *client) List(ctx context.Context) ([]tokens.Token, error) {
 	return c.f.list(ctx, &c.value, Call{Method: List})

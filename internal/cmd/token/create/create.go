@@ -31,12 +31,16 @@ type Options struct {
 	// ServicePrincipal, when set, is the application ID of a service
 	// principal to create an on-behalf-of token for.
 	ServicePrincipal string
+	// Scopes limit the token to APIs; Autoscope lets the workspace infer them.
+	Scopes    []string
+	Autoscope bool
 }
 
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
 	var life tokenflags.Lifetime
 	var out tokenflags.Out
+	var scopes tokenflags.Scopes
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a personal access token",
@@ -60,6 +64,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			# straight into a file, never on screen
 			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
 
+			# only for SQL and jobs: a scoped token cannot call other APIs
+			$ dbtok create --lifetime 30d --comment bi --scope sql,jobs
+
 			# for a service principal (workspace admins)
 			$ dbtok create --for-service-principal 6f1c0f5e-1111-2222-3333-444455556666 --lifetime 30d --comment etl
 		`)),
@@ -75,6 +82,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.Out, opts.Force, err = out.Parse(cmd); err != nil {
 				return err
 			}
+			if opts.Scopes, opts.Autoscope, err = scopes.Parse(cmd); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("for-service-principal") && opts.ServicePrincipal == "" {
 				return failure.Usagef("--for-service-principal needs an application ID")
 			}
@@ -87,6 +97,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	life.Register(cmd, "token lifetime `DURATION`, e.g. 100d, 2w, 36h or 1w2d (default: the workspace's default)")
 	cmd.Flags().StringVar(&opts.Comment, "comment", "", "a `TEXT` stored with the token to tell it apart in dbtok list")
 	out.Register(cmd, "the token value")
+	scopes.Register(cmd)
 	cmd.Flags().StringVar(&opts.ServicePrincipal, "for-service-principal", "", "create an on-behalf-of token for the service principal with this `APPLICATION_ID` (workspace admins)")
 	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
 	return cmd
@@ -168,9 +179,10 @@ func mint(ctx context.Context, ws *workspace.Workspace, opts *Options) (*tokens.
 	if opts.ServicePrincipal != "" {
 		return ws.Tokens.CreateOnBehalfOf(ctx, tokens.OnBehalfOfRequest{
 			ApplicationID: opts.ServicePrincipal, Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds,
+			Scopes: opts.Scopes, Autoscope: opts.Autoscope,
 		})
 	}
-	return ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds})
+	return ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds, Scopes: opts.Scopes, Autoscope: opts.Autoscope})
 }
 
 // createFailed explains a failed create. When the request reached the

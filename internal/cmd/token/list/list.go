@@ -135,6 +135,7 @@ func listRun(ctx context.Context, opts *Options) error {
 
 	now := opts.Now()
 	res := result{multi: multi, now: now, cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
+	var all []tokens.Token
 	// Two profiles for the same user on the same workspace (DEFAULT and a
 	// named one, say) list the same tokens: show each once, under the
 	// first profile.
@@ -151,11 +152,14 @@ func listRun(ctx context.Context, opts *Options) error {
 			}
 			seen[key] = l.ws.Profile
 			res.rows = append(res.rows, row{place: l.ws.Place, token: t})
+			all = append(all, t)
 		}
 		if same != "" {
 			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
 		}
 	}
+	// A SCOPES column only when some token has scopes: most have none.
+	res.cols.Scopes = tokenview.AnyScoped(all)
 	switch {
 	case multi:
 		res.empty = fmt.Sprintf("No matching tokens in %s.", output.Count(len(listings), "workspace"))

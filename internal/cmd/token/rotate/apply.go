@@ -197,7 +197,7 @@ func signsIn(ctx context.Context, opts *Options, profile string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := ws.Tokens.List(ctx); err != nil {
+	if _, err := ws.Tokens.WhoAmI(ctx); err != nil {
 		return errors.New(failure.Cause(err, ws.CredentialsHint()))
 	}
 	return nil
@@ -206,7 +206,7 @@ func signsIn(ctx context.Context, opts *Options, profile string) error {
 // create makes the new token and proves it signs in.
 func (j *job) create(ctx context.Context, opts *Options) error {
 	started := opts.Now()
-	created, err := j.ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: j.comment, LifetimeSeconds: j.lifetime})
+	created, err := j.ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: j.comment, LifetimeSeconds: j.lifetime, Scopes: j.scopes, Autoscope: j.autoscope})
 	if err != nil {
 		msg := j.ws.Fail("create the new token", err).Error()
 		if failure.MaybeApplied(err) {
@@ -220,9 +220,10 @@ func (j *job) create(ctx context.Context, opts *Options) error {
 	}
 	redact.Add(created.Value.Reveal())
 	j.created = created
+	// Proof by SCIM's /Me, which every token may call whatever its scopes.
 	api, err := opts.SignIn(j.ws.Host, created.Value)
 	if err == nil {
-		_, err = api.List(ctx)
+		_, err = api.WhoAmI(ctx)
 	}
 	if err != nil {
 		return j.undo(ctx, fmt.Errorf("the new token %s in %s does not work (%s)", created.Token.ID, j.ws, failure.Brief(err)))
@@ -296,9 +297,14 @@ func deliver(ctx context.Context, opts *Options, live []*job, file *delivery.Fil
 // revokeOld revokes the replaced tokens, signed in with the new token.
 func (j *job) revokeOld(ctx context.Context, opts *Options) {
 	j.failed = map[string]error{}
+	// Through the new token, since the old one may be the very credential
+	// the profile signed in with; unless the new token's scopes do not
+	// reach the Token API, and then through the profile's own.
 	api := j.ws.Tokens
-	if a, err := opts.SignIn(j.ws.Host, j.created.Value); err == nil {
-		api = a
+	if j.created.Token.CanCreateTokens() {
+		if a, err := opts.SignIn(j.ws.Host, j.created.Value); err == nil {
+			api = a
+		}
 	}
 	for _, t := range j.old {
 		if t.ExpiredAt(opts.Now()) {
@@ -322,7 +328,7 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 		// A person picked the old token: prove it was the profile's, by
 		// its previous value no longer signing in.
 		if a, err := opts.SignIn(j.ws.Host, j.current); err == nil {
-			if _, err := a.List(ctx); err == nil {
+			if _, err := a.WhoAmI(ctx); err == nil {
 				// By now a token was created, the config file rewritten and a
 				// token revoked: not a usage error (exit 2, "nothing was sent").
 				j.err = fmt.Errorf("the token you picked (%s) was not the one profile %s signed in with: that one still works, outside the config file now; find it with `dbtok list -p %s` and revoke it", j.revoked[0], j.profile, j.profile)

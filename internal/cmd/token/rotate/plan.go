@@ -34,8 +34,10 @@ type job struct {
 	// picked is set when a person chose the old token from a list.
 	picked bool
 
-	comment  string
-	lifetime int64
+	comment   string
+	lifetime  int64
+	scopes    []string
+	autoscope bool
 	profiles *delivery.Profiles
 	created  *tokens.Created
 	revoked  []string
@@ -147,6 +149,23 @@ func (j *job) settle(opts *Options) error {
 		}
 		j.comment = j.old[0].Comment
 	}
+	// The new token may call exactly what the old one could: a rotated
+	// scoped token must not come back unscoped, which would widen it.
+	j.scopes, j.autoscope = slices.Clone(j.old[0].Scopes), j.old[0].Autoscoped()
+	for _, t := range j.old[1:] {
+		if !slices.Equal(sortedCopy(t.Scopes), sortedCopy(j.scopes)) || t.Autoscoped() != j.autoscope {
+			return failure.Usagef("the tokens to replace in %s have different scopes (%s and %s): the new token can have only one set; rotate them one at a time", j.ws, scopesWords(j.old[0]), scopesWords(t))
+		}
+	}
+	// Creating tokens needs a credential allowed to: say so before
+	// anything is created, rather than fail half-way.
+	if !j.ws.Credential.IsZero() {
+		for _, t := range j.listed {
+			if t.ID == j.ws.Credential.Digest() && !t.CanCreateTokens() {
+				return failure.Usagef("%s signs in with a token limited to the scopes %s, which cannot create tokens (that needs the authentication scope): sign in with a token that has it", j.ws, strings.Join(t.Scopes, ","))
+			}
+		}
+	}
 	// --lifetime, else the lifetime the replaced token had (the newest
 	// one's, if several), else the workspace's default: a rotated 30-day
 	// token should not come back as a 2-year one.
@@ -161,6 +180,23 @@ func (j *job) settle(opts *Options) error {
 		j.lifetime = newest.Lifetime()
 	}
 	return nil
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// scopesWords names a token's scopes for messages.
+func scopesWords(t tokens.Token) string {
+	switch {
+	case len(t.Scopes) > 0:
+		return "scopes " + strings.Join(t.Scopes, ",")
+	case t.Autoscoped():
+		return "autoscope"
+	}
+	return "every API"
 }
 
 // profileToken works out which listed token the profile signs in with:

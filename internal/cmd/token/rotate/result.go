@@ -128,6 +128,8 @@ type planJSON struct {
 	Replaces           []tokenview.RowJSON `json:"replaces"`
 	NewComment         string              `json:"new_comment"`
 	NewLifetimeSeconds *int64              `json:"new_lifetime_seconds"`
+	NewScopes          []string            `json:"new_scopes"`
+	NewAutoscope       bool                `json:"new_autoscope"`
 	UpdateProfiles     []string            `json:"update_profiles,omitempty"`
 	KeepOld            bool                `json:"keep_old,omitempty"`
 
@@ -146,7 +148,8 @@ type dryRun struct {
 func newDryRun(opts *Options, js []*job) dryRun {
 	d := dryRun{DryRun: true, WouldReplace: []planJSON{}, multi: opts.Profiles != nil, now: opts.Now()}
 	for _, j := range js {
-		p := planJSON{NewComment: j.comment, UpdateProfiles: j.holders, KeepOld: opts.KeepOld, place: j.ws.Place, old: j.old}
+		p := planJSON{NewComment: j.comment, UpdateProfiles: j.holders, KeepOld: opts.KeepOld, place: j.ws.Place, old: j.old,
+			NewScopes: append([]string{}, j.scopes...), NewAutoscope: j.autoscope}
 		if j.lifetime > 0 {
 			l := j.lifetime
 			p.NewLifetimeSeconds = &l

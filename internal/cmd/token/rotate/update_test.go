@@ -77,7 +77,7 @@ func TestRotateUpdateProfile(t *testing.T) {
 		}
 	}
 	// Verify the token, prove each of the two profiles from the file, revoke.
-	if want := []string{"List as new", "List as new", "List as new", "Revoke as new"}; !slices.Equal(afterCreate, want) {
+	if want := []string{"WhoAmI as new", "WhoAmI as new", "WhoAmI as new", "Revoke as new"}; !slices.Equal(afterCreate, want) {
 		t.Errorf("calls after create %v, want %v", afterCreate, want)
 	}
 
@@ -187,10 +187,10 @@ func TestRotateUpdateProfileDeliveryFails(t *testing.T) {
 	t.Run("profile's token refused when proving", func(t *testing.T) {
 		w := setup(t)
 		before := w.e.Config()
-		// The workspace refuses every listing once the file is rewritten.
-		w.e.Fake(hostA).OnList(func() {
+		// The workspace refuses the proof once the file is rewritten.
+		w.e.Fake(hostA).On(tokenstest.WhoAmI, func() {
 			if w.e.Config() != before {
-				w.fake.FailNext(tokenstest.List, tokenstest.AuthError())
+				w.fake.FailNext(tokenstest.WhoAmI, tokenstest.AuthError())
 			}
 		})
 		err := rotateRun(context.Background(), w.opts(func(o *Options) { o.UpdateProfile = true; o.Consent.Yes = true }))
