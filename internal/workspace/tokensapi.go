@@ -251,9 +251,9 @@ type listResponse struct {
 		AutoscopeState    string   `json:"autoscope_state"`
 		InferredScopes    []string `json:"inferred_scopes"`
 		CreatedByID       int64    `json:"created_by_id"`
-		CreatedByUsername string `json:"created_by_username"`
-		OwnerID           int64  `json:"owner_id"`
-		LastUsedDay       int64  `json:"last_used_day"`
+		CreatedByUsername string   `json:"created_by_username"`
+		OwnerID           int64    `json:"owner_id"`
+		LastUsedDay       int64    `json:"last_used_day"`
 	} `json:"token_infos"`
 }
 

@@ -38,12 +38,12 @@ type job struct {
 	lifetime  int64
 	scopes    []string
 	autoscope bool
-	profiles *delivery.Profiles
-	created  *tokens.Created
-	revoked  []string
-	failed   map[string]error
-	err      error  // the step that stopped this rotation
-	skipped  string // why nothing was done here, when that is no failure
+	profiles  *delivery.Profiles
+	created   *tokens.Created
+	revoked   []string
+	failed    map[string]error
+	err       error  // the step that stopped this rotation
+	skipped   string // why nothing was done here, when that is no failure
 }
 
 // jobs lists the workspaces to rotate in; with --update-profile profiles
