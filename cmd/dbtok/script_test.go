@@ -292,6 +292,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
 //	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
+//	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR   a token last used LASTUSED ago ("never")
 //
 // atoi is strconv.Atoi that fails the script on a typo instead of
 // quietly reading 0.
@@ -308,7 +309,7 @@ func atoi(ts *testscript.TestScript, s string) int {
 var emuArgs = map[string]int{
 	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
-	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4,
+	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4, "seedused": 7,
 }
 
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -435,6 +436,23 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
+	case "seedused":
+		// emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR: a token
+		// created AGE ago, last used LASTUSED ago ("never" if not), its ID
+		// into $VAR.
+		age, err := time.ParseDuration(args[3])
+		ts.Check(err)
+		life, err := time.ParseDuration(args[4])
+		ts.Check(err)
+		seed := emulator.TokenSeed{Owner: args[1], Comment: args[2], Created: srv.Now().Add(-age), Lifetime: life}
+		if args[5] != "never" {
+			ago, err := time.ParseDuration(args[5])
+			ts.Check(err)
+			seed.LastUsed = srv.Now().Add(-ago)
+		}
+		info, _, err := srv.SeedToken(seed)
+		ts.Check(err)
+		ts.Setenv(args[6], info.TokenID)
 	case "scopes":
 		// emu scopes USER COMMENT LIST: USER's live token with COMMENT has
 		// exactly these scopes (comma-separated, "-" for none; "autoscope"

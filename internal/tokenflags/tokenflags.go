@@ -38,6 +38,8 @@ type Filter struct {
 	commentExact   string
 	createdBefore  string
 	noExpiry       bool
+	unusedFor      string
+	neverUsed      bool
 }
 
 // Register declares the filter flags on cmd.
@@ -49,7 +51,9 @@ func (f *Filter) Register(cmd *cobra.Command) {
 	fs.StringVar(&f.commentExact, "comment-exact", "", "only tokens whose comment is exactly `TEXT` (\"\" for tokens without a comment)")
 	fs.StringVar(&f.createdBefore, "created-before", "", "only tokens created more than `DURATION` ago (e.g. 90d), or before a date (2026-01-01)")
 	fs.BoolVar(&f.noExpiry, "no-expiry", false, "only tokens that never expire")
-	for _, name := range []string{"expiring-within", "created-before"} {
+	fs.StringVar(&f.unusedFor, "unused-for", "", "with --all-users, only tokens not used for more than `DURATION` (e.g. 60d)")
+	fs.BoolVar(&f.neverUsed, "never-used", false, "with --all-users, only tokens that never signed in")
+	for _, name := range []string{"expiring-within", "created-before", "unused-for"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(CommonDurations, cobra.ShellCompDirectiveNoFileComp))
 	}
 }
@@ -61,7 +65,7 @@ func (f *Filter) Register(cmd *cobra.Command) {
 func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error) {
 	var out tokens.Filter
 	changed := cmd.Flags().Changed
-	for _, name := range []string{"expiring-within", "comment", "created-before"} {
+	for _, name := range []string{"expiring-within", "comment", "created-before", "unused-for"} {
 		if changed(name) && strings.TrimSpace(cmd.Flags().Lookup(name).Value.String()) == "" {
 			return out, failure.Usagef("--%s is empty: give a value, or leave the flag out (an unset variable in a script would otherwise select every token)", name)
 		}
@@ -110,6 +114,18 @@ func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error)
 	}
 	if changed("comment-exact") {
 		out.SetCommentExact(f.commentExact)
+	}
+	if changed("unused-for") {
+		d, err := durationFlag("unused-for", f.unusedFor)
+		if err != nil {
+			return out, err
+		}
+		if err := out.SetUnusedFor(d); err != nil {
+			return out, failure.Usagef("--unused-for %s", err)
+		}
+	}
+	if f.neverUsed {
+		out.SetNeverUsed()
 	}
 	return out, nil
 }

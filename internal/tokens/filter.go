@@ -19,6 +19,8 @@ type Filter struct {
 	commentExact   *string
 	createdBefore  time.Duration
 	noExpiry       bool
+	unusedFor      time.Duration
+	neverUsed      bool
 	parts          []string
 }
 
@@ -45,6 +47,30 @@ func (f *Filter) SetNoExpiry() error {
 	f.parts = append(f.parts, "never expiring")
 	return f.check()
 }
+
+// SetUnusedFor keeps tokens not used for longer than d (never used ones
+// since their creation). Only listings with last use can answer it.
+func (f *Filter) SetUnusedFor(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be longer than zero")
+	}
+	f.unusedFor = d
+	f.parts = append(f.parts, "unused for more than "+span(d))
+	return nil
+}
+
+// SetNeverUsed keeps tokens that never signed in.
+func (f *Filter) SetNeverUsed() {
+	f.neverUsed = true
+	f.parts = append(f.parts, "never used")
+}
+
+// NeedsLastUse reports whether the filter asks about last use, which only
+// the Token Management API (admins) lists.
+func (f *Filter) NeedsLastUse() bool { return f.unusedFor > 0 || f.neverUsed }
+
+// ExpiringWithin is the --expiring-within window, 0 when not given.
+func (f *Filter) ExpiringWithin() time.Duration { return f.expiringWithin }
 
 // SetCreatedBefore keeps tokens created more than d ago.
 func (f *Filter) SetCreatedBefore(d time.Duration) error {
@@ -95,12 +121,21 @@ func (f *Filter) Active() bool { return len(f.parts) > 0 }
 // Match reports whether t meets every condition at time now.
 func (f *Filter) Match(t Token, now time.Time) bool {
 	exp, expires := t.Expires()
+	// A token stops working at its expiry or, when it goes unused, at the
+	// 90-day rule's revocation, whichever comes first (when last use is
+	// listed): --expiring-within catches both.
+	ends, _, ends0 := t.Ends()
+	lastUsed, known := t.LastUsed()
 	switch {
 	case f.noExpiry && expires:
 		return false
 	case f.expired && (!expires || exp.After(now)):
 		return false
-	case f.expiringWithin > 0 && (!expires || exp.After(now.Add(f.expiringWithin))):
+	case f.expiringWithin > 0 && (!ends0 || ends.After(now.Add(f.expiringWithin))):
+		return false
+	case f.neverUsed && !t.NeverUsed():
+		return false
+	case f.unusedFor > 0 && (!known || idleSince(t, lastUsed).After(now.Add(-f.unusedFor))):
 		return false
 	case f.createdBefore > 0 && t.Created().After(now.Add(-f.createdBefore)):
 		return false
@@ -110,6 +145,15 @@ func (f *Filter) Match(t Token, now time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// idleSince is when a token was last used, or created if never used.
+func idleSince(t Token, lastUsed time.Time) time.Time {
+	if lastUsed.IsZero() {
+		return t.Created()
+	}
+	// Last use is a day: the token may have been used until its end.
+	return lastUsed.Add(24 * time.Hour)
 }
 
 // Apply returns the tokens that match, in their original order.

@@ -70,6 +70,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
+			if opts.Filter.NeedsLastUse() && !opts.Scope.AllUsers {
+				return failure.Usagef("--unused-for and --never-used need --all-users: only the Token Management API (workspace admins) says when tokens were last used")
+			}
 			if opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers {
 				return failure.Usagef("--created-by needs --all-users")
 			}
@@ -109,6 +112,10 @@ func listRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	multi := opts.Profiles != nil
+	if opts.Filter.ExpiringWithin() > 0 && !opts.Scope.AllUsers {
+		// Said once, rather than leaving last-use columns blank.
+		opts.IO.Notef("your own token list does not say when tokens were last used, so tokens the 90-day unused rule may revoke sooner are not caught (workspace admins: --all-users).")
+	}
 	var listings []listing
 	var failed error
 	if !multi {

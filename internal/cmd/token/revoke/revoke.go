@@ -76,6 +76,9 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
+			if opts.Filter.NeedsLastUse() && !opts.Scope.AllUsers {
+				return failure.Usagef("--unused-for and --never-used need --all-users: only the Token Management API (workspace admins) says when tokens were last used")
+			}
 			if err := sel.Validate(f.Globals.Profile); err != nil {
 				return err
 			}
