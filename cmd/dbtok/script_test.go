@@ -289,7 +289,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu shared-prefix USER VAR        a one-character prefix several of USER's IDs share, into $VAR
 //	emu requests METHOD PATH N        the server saw N such requests
 //	emu total N                       the server saw N requests in all
-//	emu body PATH FILE                the body of the last request to PATH, into FILE
+//	emu body PATH FILE                the body of the last non-GET request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
 //	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
 //	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR   a token last used LASTUSED ago ("never")
@@ -429,9 +429,10 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%d requests (%s), want %d", got, strings.Join(seen, ", "), want)
 		}
 	case "body":
+		// The last request to PATH that sent something (a GET sends no body).
 		body := ""
 		for _, r := range srv.Requests() {
-			if r.Path == args[1] {
+			if r.Path == args[1] && r.Method != "GET" {
 				body = r.Body
 			}
 		}

@@ -314,3 +314,18 @@ func (f *Factory) SelectProfiles(sel tokenflags.Profiles) ([]string, error) {
 	}
 	return names, nil
 }
+
+// FindToken signs in to the selected workspace and finds one token by ID
+// or unique prefix in the scope, with the error a user can act on when it
+// is not there: the lookup every single-token command starts with.
+func (d Deps) FindToken(ctx context.Context, scope tokens.Scope, id string) (*workspace.Workspace, tokens.Token, error) {
+	ws, err := d.Workspace("")
+	if err != nil {
+		return nil, tokens.Token{}, err
+	}
+	t, err := tokens.Find(ctx, scope, ws.Tokens, id)
+	if err != nil {
+		return nil, tokens.Token{}, tokens.FindFailed(ws.Place, scope, id, err, ws.CredentialsHint())
+	}
+	return ws, t, nil
+}

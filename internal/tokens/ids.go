@@ -1,9 +1,13 @@
 package tokens
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/dbtok/dbtok/internal/failure"
 )
 
 // FullIDLen is the length of a Databricks token ID (a SHA-256 in hex);
@@ -82,4 +86,43 @@ func IDs(list []Token) []string {
 		out[i] = t.ID
 	}
 	return out
+}
+
+// Find looks one token up by ID or unique prefix in scope: through Token
+// Management's GET for an admin and a full ID (one request), otherwise in
+// a listing. It fails with a NotFoundError or an AmbiguousError.
+func Find(ctx context.Context, scope Scope, api API, id string) (Token, error) {
+	if scope.AllUsers && IsFullID(id) {
+		t, err := api.Get(ctx, id)
+		if err != nil {
+			return Token{}, err
+		}
+		return *t, nil
+	}
+	list, err := scope.List(ctx, api)
+	if err != nil {
+		return Token{}, err
+	}
+	found, _, err := Resolve(list, []string{id})
+	if err != nil {
+		return Token{}, err
+	}
+	if len(found) == 0 {
+		return Token{}, failure.NotFoundf("no token %s", id)
+	}
+	return found[0], nil
+}
+
+// FindFailed explains why Find could not find one token in place.
+func FindFailed(place Place, scope Scope, id string, err error, credentialsHint string) error {
+	var amb *AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		return failure.Usagef("token ID prefix %s matches %d tokens in %s: give more of the ID", amb.Prefix, amb.Matches, place)
+	case failure.Code(err) == failure.NotFound:
+		return failure.Wrapf(err, "token %s not found in %s (see `%s%s`)", id, place, scope.ListCommand(), place.ProfileFlag())
+	case scope.AllUsers && failure.KindOf(err) == failure.KindPermission:
+		return failure.Wrapf(err, "cannot read token %s in %s: workspace admin rights are needed for --all-users (HTTP 403)", id, place)
+	}
+	return failure.Wrapf(err, "cannot read token %s in %s: %s", id, place, failure.Cause(err, credentialsHint))
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/dbtok/dbtok/internal/cmd/token/list"
 	"github.com/dbtok/dbtok/internal/cmd/token/revoke"
 	"github.com/dbtok/dbtok/internal/cmd/token/rotate"
+	"github.com/dbtok/dbtok/internal/cmd/token/update"
+	"github.com/dbtok/dbtok/internal/cmd/token/view"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/spf13/cobra"
 )
@@ -15,12 +17,12 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "token <command>",
 		Aliases: []string{"tokens"},
-		Short:   "Create, list, revoke and rotate personal access tokens",
+		Short:   "Create, list, view, update, revoke and rotate personal access tokens",
 		Long: heredoc.Doc(`
 			Work with Databricks personal access tokens (PATs).
 
-			create, list, revoke and rotate are also available directly as
-			dbtok create, dbtok list, dbtok revoke and dbtok rotate.
+			Each token command is also available directly: dbtok create,
+			dbtok list, dbtok view, dbtok update, dbtok revoke and dbtok rotate.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok token create --lifetime 100d --comment ci
@@ -34,6 +36,8 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(list.NewCmdList(f, nil))
 	cmd.AddCommand(revoke.NewCmdRevoke(f, nil))
 	cmd.AddCommand(rotate.NewCmdRotate(f, nil))
+	cmd.AddCommand(view.NewCmdView(f, nil))
+	cmd.AddCommand(update.NewCmdUpdate(f, nil))
 	return cmd
 }
 
@@ -45,6 +49,8 @@ func Shortcuts(f *cmdutil.Factory) []*cobra.Command {
 		list.NewCmdList(f, nil),
 		revoke.NewCmdRevoke(f, nil),
 		rotate.NewCmdRotate(f, nil),
+		view.NewCmdView(f, nil),
+		update.NewCmdUpdate(f, nil),
 	}
 	for _, c := range cmds {
 		c.Short += " (shortcut for `dbtok token " + c.Name() + "`)"

@@ -38,7 +38,7 @@ func TestTokenGroupSubcommands(t *testing.T) {
 	for _, c := range cmd.Commands() {
 		names = append(names, c.Name())
 	}
-	if strings.Join(names, " ") != "create list revoke rotate" {
+	if strings.Join(names, " ") != "create list revoke rotate update view" {
 		t.Errorf("commands %v", names)
 	}
 	if len(cmd.Aliases) != 1 || cmd.Aliases[0] != "tokens" {
@@ -51,7 +51,7 @@ func TestShortcuts(t *testing.T) {
 	f := e.Factory()
 	group := NewCmdToken(f)
 	cuts := Shortcuts(f)
-	if len(cuts) != 4 {
+	if len(cuts) != 6 {
 		t.Fatalf("%d shortcuts", len(cuts))
 	}
 	for i, c := range cuts {
