@@ -104,7 +104,13 @@ func exampleFixture(t *testing.T) []string {
 		}
 		must(t, err)
 	}
-	seed("alice", "5f3a0c9e81d2", "nightly", time.Hour, 36*time.Hour)
+	// nightly was created with --autoscope, whose observation completed.
+	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "alice", ID: "5f3a0c9e81d2" + strings.Repeat("0", 52), Comment: "nightly",
+		Created: now.Add(-time.Hour), Lifetime: 36 * time.Hour, AutoscopeEnabled: true,
+		AutoscopeState: "AUTOSCOPE_STATE_COMPLETED", InferredScopes: []string{"jobs", "sql"}})
+	must(t, err)
+	// The secret scope and the gh the delivery examples use.
+	must(t, srv.AddSecretScope("ci", "alice", false))
 	seed("alice", "", "ci", 10*24*time.Hour, 100*24*time.Hour)
 	seed("alice", "", "ci-eu", 100*24*time.Hour, 200*24*time.Hour)
 	seed("alice", "", "old", 300*24*time.Hour, 400*24*time.Hour)
@@ -125,10 +131,15 @@ func exampleFixture(t *testing.T) []string {
 			must(t, issued.At(filepath.Join(state, "dbtok", "issued.json")).Record(srv.URL, scriptUsers[0].Token, tok.TokenID))
 		}
 	}
+	// gh secret set NAME stores its standard input; this one keeps it in
+	// $HOME/gh-secrets/NAME.secret.
+	bin := filepath.Join(home, "bin")
+	must(t, os.MkdirAll(bin, 0o700))
+	must(t, os.WriteFile(filepath.Join(bin, "gh"), []byte("#!/bin/sh\n[ \"$1 $2\" = \"secret set\" ] || exit 2\nmkdir -p \"$HOME/gh-secrets\" && cat > \"$HOME/gh-secrets/$3.secret\"\n"), 0o700))
 	return []string{
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"XDG_STATE_HOME=" + state,
-		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -293,6 +295,9 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu state FILE                    every token (no values) as JSON, into FILE
 //	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
 //	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR   a token last used LASTUSED ago ("never")
+//	emu isvalue FILE USER             FILE holds exactly (no newline) the value of one of USER's live tokens
+//	emu secretscope NAME USER         a secret scope USER created
+//	emu secret SCOPE KEY FILE         the secret's value into FILE (name it *.secret); fails if there is none
 //
 // atoi is strconv.Atoi that fails the script on a typo instead of
 // quietly reading 0.
@@ -310,6 +315,7 @@ var emuArgs = map[string]int{
 	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
 	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4, "seedused": 7,
+	"secretscope": 3, "secret": 4, "isvalue": 3,
 }
 
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -454,6 +460,27 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		info, _, err := srv.SeedToken(seed)
 		ts.Check(err)
 		ts.Setenv(args[6], info.TokenID)
+	case "isvalue":
+		// The workspace derives token IDs from values (SHA-256).
+		sum := sha256.Sum256([]byte(ts.ReadFile(args[1])))
+		id := hex.EncodeToString(sum[:])
+		found := false
+		for _, t := range srv.Tokens(args[2]) {
+			found = found || t.TokenID == id
+		}
+		if found == neg {
+			ts.Fatalf("%s holds the value of a live token of %s: %v", args[1], args[2], found)
+		}
+	case "secretscope":
+		ts.Check(srv.AddSecretScope(args[1], args[2], false))
+	case "secret":
+		v, ok := srv.Secret(args[1], args[2])
+		if ok == neg {
+			ts.Fatalf("secret %s/%s exists: %v", args[1], args[2], ok)
+		}
+		if ok {
+			ts.Check(os.WriteFile(ts.MkAbs(args[3]), v, 0o600))
+		}
 	case "scopes":
 		// emu scopes USER COMMENT LIST: USER's live token with COMMENT has
 		// exactly these scopes (comma-separated, "-" for none; "autoscope"

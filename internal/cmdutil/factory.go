@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/iostreams"
@@ -277,6 +278,9 @@ type Deps struct {
 	UpdateConfig func(ctx context.Context) (*databrickscfg.Update, error)
 	// Asker asks a person at the terminal to confirm a plan.
 	Asker func() tokens.Asker
+	// Timeout is --timeout, for waits that are not API calls (a
+	// --pipe-to command).
+	Timeout func() (time.Duration, error)
 }
 
 // Recorder is the part of the delivery record commands change.
@@ -298,6 +302,7 @@ func (f *Factory) Deps() Deps {
 		Record:       func() Recorder { return f.Record() },
 		UpdateConfig: f.UpdateConfig,
 		Asker:        func() tokens.Asker { return NewAsker(f.IOStreams, f.Now) },
+		Timeout:      f.Timeout,
 	}
 }
 
@@ -328,4 +333,29 @@ func (d Deps) FindToken(ctx context.Context, scope tokens.Scope, id string) (*wo
 		return nil, tokens.Token{}, tokens.FindFailed(ws.Place, scope, id, err, ws.CredentialsHint())
 	}
 	return ws, t, nil
+}
+
+// PrepareDelivery checks every destination req names before a token is
+// created in ws: secrets go to ws unless --secret-profile names another
+// workspace. what names the token in messages.
+func (d Deps) PrepareDelivery(ctx context.Context, req delivery.Request, ws *workspace.Workspace, what string) ([]delivery.Destination, error) {
+	timeout, err := d.Timeout()
+	if err != nil {
+		return nil, err
+	}
+	return delivery.Prepare(ctx, req, delivery.Env{
+		What: what, Timeout: timeout, Output: d.IO.ErrOut,
+		Secrets: func(ctx context.Context, profile string) (delivery.SecretsAPI, tokens.Place, error) {
+			target := ws
+			if profile != "" && profile != ws.Profile {
+				if target, err = d.Workspace(profile); err != nil {
+					return nil, tokens.Place{}, err
+				}
+			}
+			if target.Secrets == nil {
+				return nil, tokens.Place{}, fmt.Errorf("%s offers no Secrets API to dbtok", target)
+			}
+			return target.Secrets, target.Place, nil
+		},
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dbtok/dbtok/internal/databrickscfg"
-	"github.com/dbtok/dbtok/internal/tokens"
 )
 
 // Profiles is --update-profile: the new value goes into the token line of
@@ -20,8 +19,7 @@ type Profiles struct {
 	// check signs in with a profile exactly as the file on disk says.
 	check func(ctx context.Context, profile string) error
 
-	written []byte
-	backup  string
+	backup string
 }
 
 // PrepareProfiles checks, before anything is created, that every profile's
@@ -55,7 +53,12 @@ func (p *Profiles) Backup() string { return p.backup }
 // Path is the config file.
 func (p *Profiles) Path() string { return p.update.Path }
 
-func (p *Profiles) Deliver(ctx context.Context, value tokens.Secret) error {
+func (p *Profiles) Target() Target {
+	return Target{Type: "profiles", ConfigFile: p.update.Path, Profiles: p.names}
+}
+
+func (p *Profiles) Deliver(ctx context.Context, item Item) error {
+	value := item.Value
 	data := p.update.Raw
 	var err error
 	for _, name := range p.names {
@@ -66,7 +69,6 @@ func (p *Profiles) Deliver(ctx context.Context, value tokens.Secret) error {
 	if p.backup, err = p.update.Commit(data); err != nil {
 		return err
 	}
-	p.written = data
 	// The proof is the file as it is now: it must hold the new value (a
 	// concurrent edit that bypassed the lock would show here), and each
 	// profile must sign in as written, which the old token would no longer
@@ -86,18 +88,9 @@ func (p *Profiles) Deliver(ctx context.Context, value tokens.Secret) error {
 		if rerr := p.update.Restore(); rerr != nil {
 			restore = fmt.Sprintf(" (and restoring it failed: %v; the previous file is in %s)", rerr, p.backup)
 		}
-		p.written = nil
 		return fmt.Errorf("the rewritten %s did not work (%s), so the previous file is back%s", p.update.Path, strings.Join(failed, "; "), restore)
 	}
 	return nil
-}
-
-// Undo puts the previous file back.
-func (p *Profiles) Undo() {
-	if p.written != nil {
-		_ = p.update.Restore()
-		p.written = nil
-	}
 }
 
 func (p *Profiles) Close() { p.update.Close() }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
@@ -287,4 +288,23 @@ func (e *Emulator) SecretUpdated(scope, key string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return s.secrets[key].updated, true
+}
+
+// AddSecretScope creates a Databricks-backed secret scope as creator (a
+// user name or application ID) would; usersManage lets every user manage
+// it, as initial_manage_principal "users" does.
+func (e *Emulator) AddSecretScope(name, creator string, usersManage bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.principals[creator]
+	switch {
+	case !secretNameRE.MatchString(name):
+		return fmt.Errorf("secret scope %q: invalid name", name)
+	case e.scopes[name] != nil:
+		return fmt.Errorf("secret scope %q exists", name)
+	case p == nil:
+		return fmt.Errorf("secret scope %q: no principal %q", name, creator)
+	}
+	e.scopes[name] = &secretScope{name: name, creator: p, usersManage: usersManage, secrets: map[string]*secret{}}
+	return nil
 }

@@ -1,30 +1,27 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/dbtok/dbtok/internal/cmd/root"
-	"github.com/dbtok/dbtok/internal/iostreams"
 	"go.yaml.in/yaml/v3"
 )
 
 // The repository's root, from this package's folder.
 const repo = "../.."
 
-// generated writes the reference and the man pages into temporary folders
-// and returns both folders.
-func generated(t *testing.T) (markdown, man string) {
+// manPages writes the man pages into a temporary folder and returns it.
+// (That docs/ and completions/ are current is tested in package root.)
+func manPages(t *testing.T) string {
 	t.Helper()
-	markdown, man = t.TempDir(), t.TempDir()
-	if err := run(markdown, man, "test"); err != nil {
+	man := t.TempDir()
+	if err := run("", man, "test"); err != nil {
 		t.Fatal(err)
 	}
-	return markdown, man
+	return man
 }
 
 func names(t *testing.T, dir, pattern string) []string {
@@ -41,31 +38,11 @@ func names(t *testing.T, dir, pattern string) []string {
 	return out
 }
 
-// docs/ holds exactly what `make docs` writes now: a command added or a
-// flag reworded without regenerating fails here, not in a user's browser.
-func TestMarkdownReferenceIsCurrent(t *testing.T) {
-	markdown, _ := generated(t)
-	want := names(t, markdown, "dbtok*.md")
-	if got := names(t, filepath.Join(repo, "docs"), "dbtok*.md"); !slices.Equal(got, want) {
-		t.Fatalf("docs/ has %v, the command tree makes %v: run make docs", got, want)
-	}
-	for _, name := range want {
-		fresh, _ := os.ReadFile(filepath.Join(markdown, name))
-		committed, err := os.ReadFile(filepath.Join(repo, "docs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(fresh, committed) {
-			t.Errorf("docs/%s is stale: run make docs", name)
-		}
-	}
-}
-
 // Every man page gendocs writes is packaged: the rpm and the Homebrew cask
 // list them one by one (neither expands a glob), so a new command must be
 // added to both lists.
 func TestReleasePackagesEveryManPage(t *testing.T) {
-	_, man := generated(t)
+	man := manPages(t)
 	var want []string
 	for _, page := range names(t, man, "*.1") {
 		want = append(want, "manpages/"+page+".gz")
@@ -112,26 +89,5 @@ func TestReleasePackagesEveryManPage(t *testing.T) {
 	}
 	for _, c := range config.Casks {
 		check("homebrew_casks manpages", c.Manpages)
-	}
-}
-
-// completions/ holds what `make completions` writes now.
-func TestCompletionScriptsAreCurrent(t *testing.T) {
-	for shell, file := range map[string]string{
-		"bash": "dbtok.bash", "zsh": "_dbtok", "fish": "dbtok.fish", "powershell": "dbtok.ps1",
-	} {
-		ios, _, stdout, _ := iostreams.Test()
-		cmd := root.NewCmdRoot(root.NewFactory(ios))
-		cmd.SetArgs([]string{"completion", shell})
-		if err := cmd.Execute(); err != nil {
-			t.Fatal(err)
-		}
-		committed, err := os.ReadFile(filepath.Join(repo, "completions", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(stdout.Bytes(), committed) {
-			t.Errorf("completions/%s is stale: run make completions", file)
-		}
 	}
 }

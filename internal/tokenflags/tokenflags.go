@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/spf13/cobra"
 )
 
-// durationFlag parses a duration flag, with the flag's name in messages.
-func durationFlag(name, value string) (time.Duration, error) {
+// Duration parses a duration flag, with the flag's name in messages.
+func Duration(name, value string) (time.Duration, error) {
 	if lifetime.LooksLikeDate(value) {
 		return 0, failure.Usagef("--%s %s is a date, but --%s takes a duration such as 30d or 2w", name, value, name)
 	}
@@ -74,7 +75,7 @@ func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error)
 		return out, failure.Usagef("use either --comment (a glob) or --comment-exact, not both")
 	}
 	if changed("expiring-within") {
-		d, err := durationFlag("expiring-within", f.expiringWithin)
+		d, err := Duration("expiring-within", f.expiringWithin)
 		if err != nil {
 			return out, err
 		}
@@ -116,7 +117,7 @@ func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error)
 		out.SetCommentExact(f.commentExact)
 	}
 	if changed("unused-for") {
-		d, err := durationFlag("unused-for", f.unusedFor)
+		d, err := Duration("unused-for", f.unusedFor)
 		if err != nil {
 			return out, err
 		}
@@ -166,38 +167,75 @@ func (l *Lifetime) Parse(cmd *cobra.Command) (int64, error) {
 	return 0, nil
 }
 
-// Out is --out FILE and --force.
-type Out struct {
-	path  string
-	force bool
+// Delivery is where a new token goes: --out FILE (and --force),
+// --pipe-to COMMAND, --to-secret SCOPE/KEY (and --secret-profile).
+type Delivery struct {
+	path          string
+	force         bool
+	pipes         []string
+	secrets       []string
+	secretProfile string
 }
 
-// Register declares --out and --force on cmd.
-func (o *Out) Register(cmd *cobra.Command, what string) {
-	cmd.Flags().StringVar(&o.path, "out", "", "write "+what+" to `FILE` (mode 0600) instead of stdout; - is stdout")
-	cmd.Flags().BoolVar(&o.force, "force", false, "with --out, replace FILE if it exists")
+// Register declares the delivery flags on cmd; what names the token in
+// help ("the token value", "the new token").
+func (d *Delivery) Register(cmd *cobra.Command, what string, profiles cobra.CompletionFunc) {
+	fs := cmd.Flags()
+	fs.StringVar(&d.path, "out", "", "write "+what+" to `FILE` (mode 0600) instead of stdout; - is stdout")
+	fs.BoolVar(&d.force, "force", false, "with --out, replace FILE if it exists")
+	fs.StringArrayVar(&d.pipes, "pipe-to", nil, "run `COMMAND` with sh and "+what+" on its standard input only, e.g. 'gh secret set DATABRICKS_TOKEN' (repeatable)")
+	fs.StringArrayVar(&d.secrets, "to-secret", nil, "put "+what+" into the Databricks secret `SCOPE/KEY` (repeatable)")
+	fs.StringVar(&d.secretProfile, "secret-profile", "", "the `PROFILE` of the workspace holding the --to-secret scope (default: the token's own)")
+	_ = cmd.RegisterFlagCompletionFunc("pipe-to", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("to-secret", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("secret-profile", profiles)
 }
 
-// Parse returns the file to write ("" for stdout) and whether to replace it.
-func (o *Out) Parse(cmd *cobra.Command) (path string, force bool, err error) {
-	if cmd.Flags().Changed("out") {
-		switch strings.TrimSpace(o.path) {
+// Parse returns the destinations the user named.
+func (d *Delivery) Parse(cmd *cobra.Command) (delivery.Request, error) {
+	var r delivery.Request
+	changed := cmd.Flags().Changed
+	explicitStdout := false
+	if changed("out") {
+		switch strings.TrimSpace(d.path) {
 		case "":
 			// An unset variable in `--out "$FILE"` must not send the
 			// token to stdout, into a CI log.
-			return "", false, failure.Usagef("--out needs a file name (or - for stdout)")
+			return r, failure.Usagef("--out needs a file name (or - for stdout)")
 		case "-":
-			if o.force {
-				return "", false, failure.Usagef("--force only applies with --out FILE")
-			}
-			return "", false, nil
+			explicitStdout = true
+		default:
+			r.File = databrickscfg.ExpandHome(d.path)
 		}
-		path = databrickscfg.ExpandHome(o.path)
 	}
-	if o.force && path == "" {
-		return "", false, failure.Usagef("--force only applies with --out FILE")
+	if d.force && r.File == "" {
+		return r, failure.Usagef("--force only applies with --out FILE")
 	}
-	return path, o.force, nil
+	r.Force = d.force
+	for _, c := range d.pipes {
+		if strings.TrimSpace(c) == "" {
+			return r, failure.Usagef("--pipe-to needs a command, e.g. --pipe-to 'gh secret set DATABRICKS_TOKEN'")
+		}
+		r.Pipes = append(r.Pipes, c)
+	}
+	for _, s := range d.secrets {
+		ref, err := delivery.ParseSecretRef(s)
+		if err != nil {
+			return r, err
+		}
+		r.Secrets = append(r.Secrets, ref)
+	}
+	if changed("secret-profile") {
+		if len(r.Secrets) == 0 {
+			return r, failure.Usagef("--secret-profile only applies with --to-secret")
+		}
+		if strings.TrimSpace(d.secretProfile) == "" {
+			return r, failure.Usagef("--secret-profile needs a profile name")
+		}
+		r.SecretProfile = d.secretProfile
+	}
+	r.Stdout = explicitStdout
+	return r, nil
 }
 
 // Profiles is --all-profiles, --profiles and --parallel.

@@ -21,6 +21,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/useragent"
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/databrickscfg"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/hostmeta"
 	"github.com/dbtok/dbtok/internal/redact"
@@ -50,20 +51,13 @@ type Workspace struct {
 	Tokens      tokens.API
 	Settings    tokens.SettingsAPI
 	Permissions tokens.PermissionsAPI
-	Secrets     SecretsAPI
+	Secrets     delivery.SecretsAPI
 	// Credential is the PAT this workspace signs in with, when it uses
 	// one: commands must not revoke it by accident.
 	Credential tokens.Secret
 	// CredentialFromEnv is set when that PAT is DATABRICKS_TOKEN rather
 	// than the profile's token line.
 	CredentialFromEnv bool
-}
-
-// SecretsAPI is the part of the Secrets API that delivers a token into a
-// secret scope: write it, then read back when it was written.
-type SecretsAPI interface {
-	Put(ctx context.Context, scope, key, value string) error
-	Updated(ctx context.Context, scope, key string) (time.Time, bool, error)
 }
 
 // Signer names what signs in with the workspace's credential: its profile,

@@ -245,6 +245,7 @@ func (e *Env) Deps() cmdutil.Deps {
 			}
 			return cmdutil.NewAsker(e.IO, e.now)
 		},
+		Timeout: func() (time.Duration, error) { return cmdutil.DefaultTimeout, nil },
 	}
 }
 

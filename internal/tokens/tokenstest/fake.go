@@ -443,6 +443,7 @@ func (a *afterApplying) Error() string { return a.err.Error() }
 func AfterApplying(err error) error { return &afterApplying{err: err} }
 
 func (f *Fake) create(ctx context.Context, as *string, c Call) (*tokens.Created, error) {
+	f.runHook(c.Method)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	apply, err := f.begin(ctx, as, &c)

@@ -26,8 +26,9 @@ type Options struct {
 
 	LifetimeSeconds int64 // 0: the workspace's default
 	Comment         string
-	Out             string // "" means stdout
-	Force           bool
+	// Delivery is where the value goes: stdout unless the user named
+	// another destination.
+	Delivery delivery.Request
 	// ServicePrincipal, when set, is the application ID of a service
 	// principal to create an on-behalf-of token for.
 	ServicePrincipal string
@@ -39,7 +40,7 @@ type Options struct {
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps()}
 	var life tokenflags.Lifetime
-	var out tokenflags.Out
+	var dest tokenflags.Delivery
 	var scopes tokenflags.Scopes
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -47,12 +48,21 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: heredoc.Doc(`
 			Create a personal access token in the selected workspace.
 
-			The token's value is shown once: it goes to stdout, or with --out to
-			a file created with mode 0600, and nowhere else. If the output (a
-			--jq or --template that leaves the value out, say) or the file
-			cannot take it, the new token is revoked again: no live token is
-			left that you never received. Without --lifetime the workspace's
-			default lifetime applies.
+			The token's value is shown once: it goes to stdout, or to the
+			destinations you name, and nowhere else: --out writes a file created
+			with mode 0600, --pipe-to runs a command with the value on its
+			standard input (never in its arguments or environment; the command
+			gets DBTOK_TOKEN_ID, DBTOK_HOST, DBTOK_PROFILE and DBTOK_EXPIRY_TIME),
+			--to-secret puts it into a Databricks secret and reads the secret's
+			metadata back to prove it. Destinations combine; --out - prints the
+			value as well. Commands run first, then secrets, then the file.
+
+			If the first destination (or the output, when the value is printed:
+			a --jq or --template that leaves it out, say) cannot take the value,
+			the new token is revoked again: no live token is left that you
+			never received. If a later one fails, the token stays live for the
+			destinations that hold it, and the error says which. Without
+			--lifetime the workspace's default lifetime applies.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			# a token for CI that expires in 100 days
@@ -63,6 +73,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 			# straight into a file, never on screen
 			$ dbtok create --lifetime 36h --comment nightly --out ~/.secrets/nightly-token
+
+			# into a GitHub Actions secret and a Databricks secret scope
+			$ dbtok create --lifetime 30d --comment ci --pipe-to 'gh secret set DATABRICKS_TOKEN' --to-secret ci/databricks-token
 
 			# only for SQL and jobs: a scoped token cannot call other APIs
 			$ dbtok create --lifetime 30d --comment bi --scope sql,jobs
@@ -79,7 +92,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if err := tokens.ValidateComment(opts.Comment); err != nil {
 				return failure.Usagef("--comment %v", err)
 			}
-			if opts.Out, opts.Force, err = out.Parse(cmd); err != nil {
+			if opts.Delivery, err = dest.Parse(cmd); err != nil {
 				return err
 			}
 			if opts.Scopes, opts.Autoscope, err = scopes.Parse(cmd); err != nil {
@@ -96,7 +109,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	life.Register(cmd, "token lifetime `DURATION`, e.g. 100d, 2w, 36h or 1w2d (default: the workspace's default)")
 	cmd.Flags().StringVar(&opts.Comment, "comment", "", "a `TEXT` stored with the token to tell it apart in dbtok list")
-	out.Register(cmd, "the token value")
+	dest.Register(cmd, "the token value", f.CompleteProfiles)
 	scopes.Register(cmd)
 	cmd.Flags().StringVar(&opts.ServicePrincipal, "for-service-principal", "", "create an on-behalf-of token for the service principal with this `APPLICATION_ID` (workspace admins)")
 	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
@@ -108,24 +121,23 @@ func createRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	var dests []delivery.Destination
-	var file *delivery.File
-	if opts.Out != "" {
-		// Reserve the output file before the token exists: a token must
-		// never be created that cannot be delivered.
-		if file, err = delivery.PrepareFile(opts.Out, opts.Force, "the token"); err != nil {
-			return err
-		}
-		defer file.Close()
-		dests = append(dests, file)
-	} else if opts.IO.IsStdoutDiscarded() {
-		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or redirect stdout to a file")
+	req := opts.Delivery
+	printed := req.Printed(false)
+	if printed && opts.IO.IsStdoutDiscarded() {
+		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE, --pipe-to or --to-secret, or redirect stdout to a file")
 	}
-
 	ws, err := opts.Workspace("")
 	if err != nil {
 		return err
 	}
+	// Every destination is checked before the token exists: a token must
+	// never be created that cannot be delivered.
+	dests, err := opts.PrepareDelivery(ctx, req, ws, "the token")
+	if err != nil {
+		return err
+	}
+	defer delivery.CloseAll(dests)
+
 	scope := tokens.Scope{AllUsers: opts.ServicePrincipal != ""}
 	started := opts.Now()
 	created, err := mint(ctx, ws, opts)
@@ -135,36 +147,42 @@ func createRun(ctx context.Context, opts *Options) error {
 	value := created.Value.Reveal()
 	// stderr must never show it, whatever goes wrong from here.
 	redact.Add(value)
+	target := tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: scope, Token: created.Token}
 
-	if err := delivery.All(ctx, dests, created.Value); err != nil {
-		return undo(ctx, ws, scope, created.Token, err)
+	if err := delivery.All(ctx, dests, delivery.Item{Value: created.Value, Token: created.Token, Place: ws.Place}); err != nil {
+		return undelivered(ctx, ws, target, delivery.Reached(err), err)
 	}
-	res := result{TokenInfo: tokenview.ToJSON(created.Token), token: created.Token}
-	if file != nil {
-		res.OutFile = file.Path()
-	} else {
+	res := result{TokenInfo: tokenview.ToJSON(created.Token), DeliveredTo: delivery.Targets(dests), token: created.Token}
+	for _, d := range dests {
+		if f, ok := d.(*delivery.File); ok {
+			res.OutFile = f.Path()
+		}
+	}
+	var reveal []string
+	if printed {
 		res.TokenValue = &value
+		res.DeliveredTo = append(res.DeliveredTo, delivery.StdoutTarget)
+		reveal = []string{value}
 	}
-	rendered, err := printer.Render(ctx, res, value)
-	if err != nil && file == nil {
-		return undo(ctx, ws, scope, created.Token, err)
-	}
-	if err == nil && file == nil && !rendered.Contains(value) {
+	rendered, err := printer.Render(ctx, res, reveal...)
+	if err == nil && printed && !rendered.Contains(value) {
 		// --jq '.tokenvalue' (a typo) would print null and exit 0 with a
 		// live token nobody received.
-		return undo(ctx, ws, scope, created.Token, errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
+		err = errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered")
 	}
 	if err == nil {
-		err = printer.Write(rendered)
+		if err = printer.Write(rendered); err != nil {
+			// %v, not %w: a broken pipe here is not the quiet `| head` case
+			// the root command ignores; it must be reported.
+			err = fmt.Errorf("cannot print the token: %v", err)
+		}
 	}
 	if err != nil {
-		if file != nil {
-			// The value is safe in the file; only the summary was lost.
-			return fmt.Errorf("token %s was written to %s, but stdout failed: %v", created.Token.ID, file.Path(), err)
+		if !printed {
+			// The value is where it was sent; only the summary was lost.
+			return fmt.Errorf("token %s was delivered to %s, but printing the result failed: %v", created.Token.ID, delivery.Names(dests), err)
 		}
-		// %v, not %w: a broken pipe here is not the quiet `| head` case
-		// the root command ignores; it must be reported.
-		return undo(ctx, ws, scope, created.Token, fmt.Errorf("cannot print the token: %v", err))
+		return undelivered(ctx, ws, target, dests, &delivery.PartialError{Done: dests, Failed: delivery.Stdout, Err: err})
 	}
 	// Remember the token by digest, so that rotate and revoke recognise it
 	// once it sits in a profile.
@@ -173,6 +191,21 @@ func createRun(ctx context.Context, opts *Options) error {
 	}
 	opts.Credentials(nil, ws).LearnCreated(ws.Key(), created)
 	return nil
+}
+
+// undelivered handles a token that did not reach every destination. When
+// none holds it, it is revoked again; when some do, it stays live for
+// them (revoking it would break them) and the error says where it went.
+func undelivered(ctx context.Context, ws *workspace.Workspace, target tokens.Target, reached []delivery.Destination, cause error) error {
+	if len(reached) == 0 {
+		var p *delivery.PartialError
+		if errors.As(cause, &p) {
+			cause = p.Err
+		}
+		return tokens.RevokeUndelivered(ctx, cause, target, ws.CredentialsHint(), "")
+	}
+	return failure.Wrapf(cause, "token %s was %s; it stays live since %s holds it: deliver it there yourself, or revoke it with `dbtok revoke %s%s`",
+		target.Token.ID, cause, delivery.Names(reached), target.Token.ID, ws.ProfileFlag())
 }
 
 func mint(ctx context.Context, ws *workspace.Workspace, opts *Options) (*tokens.Created, error) {
@@ -199,39 +232,34 @@ func createFailed(ctx context.Context, ws *workspace.Workspace, scope tokens.Sco
 	return wrapped
 }
 
-// undo revokes a token that was created but could not be delivered.
-func undo(ctx context.Context, ws *workspace.Workspace, scope tokens.Scope, t tokens.Token, cause error) error {
-	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: scope, Token: t}, ws.CredentialsHint(), "")
-}
-
-// result is what create prints: {"token_value", "token_info"}, with
-// "out_file" instead of the value when it went to a file.
+// result is what create prints: {"token_value", "token_info",
+// "delivered_to"}; "token_value" only when the value is printed, and
+// "out_file" when it went to a file.
 type result struct {
-	TokenValue *string        `json:"token_value,omitempty"`
-	TokenInfo  tokenview.JSON `json:"token_info"`
-	OutFile    string         `json:"out_file,omitempty"`
-	token      tokens.Token
+	TokenValue  *string           `json:"token_value,omitempty"`
+	TokenInfo   tokenview.JSON    `json:"token_info"`
+	OutFile     string            `json:"out_file,omitempty"`
+	DeliveredTo []delivery.Target `json:"delivered_to"`
+	token       tokens.Token
 }
 
 func (r result) Summary() []output.Field {
-	f := tokenview.Summary(r.token)
-	if r.OutFile != "" {
-		return append(f, output.F("Saved to:", output.Text(r.OutFile+" (mode 0600)")))
-	}
-	return append(f, output.F("Token:", output.Text(*r.TokenValue)))
+	return append(tokenview.Summary(r.token), tokenview.DeliveryFields(r.DeliveredTo, r.TokenValue)...)
 }
 
 func (r result) Table() output.Table {
-	last, cell := "TOKEN", ""
-	if r.OutFile != "" {
-		last, cell = "OUT FILE", r.OutFile
-	} else {
-		cell = *r.TokenValue
-	}
 	cols := tokenview.Columns{}
+	header := cols.Header()
 	row := cols.Row(tokens.Place{}, r.token, nil, r.token.Created())
-	row.Cells = append(row.Cells, output.Text(cell))
-	return output.Table{Columns: append(cols.Header(), output.Column{Header: last}), Rows: []output.Row{row}}
+	if named := tokenview.Destinations(r.DeliveredTo); len(named) > 0 {
+		header = append(header, output.Column{Header: "DELIVERED TO", Flex: true})
+		row.Cells = append(row.Cells, output.Text(named))
+	}
+	if r.TokenValue != nil {
+		header = append(header, output.Column{Header: "TOKEN"})
+		row.Cells = append(row.Cells, output.Text(*r.TokenValue))
+	}
+	return output.Table{Columns: header, Rows: []output.Row{row}}
 }
 
 func (r result) Notes(c *output.Context) []string {

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens/tokenstest"
-	"github.com/dbtok/dbtok/internal/workspace"
 )
 
 const host = "https://a.example.com"
@@ -34,9 +35,9 @@ func TestNewCmdCreate(t *testing.T) {
 		{name: "zero lifetime seconds", args: []string{"--lifetime-seconds", "0"}, wantErr: "positive number of seconds"},
 		{name: "bad lifetime", args: []string{"--lifetime", "soon"}, wantErr: "soon"},
 		{name: "comment with newline", args: []string{"--comment", "a\nb"}, wantErr: "--comment contains a control character"},
-		{name: "out file", args: []string{"--out", "tok.txt", "--force"}, want: Options{Out: "tok.txt", Force: true}},
-		{name: "out home", args: []string{"--out", "~/tok.txt"}, want: Options{Out: filepath.Join(home, "tok.txt")}},
-		{name: "out dash is stdout", args: []string{"--out", "-"}, want: Options{}},
+		{name: "out file", args: []string{"--out", "tok.txt", "--force"}, want: Options{Delivery: delivery.Request{File: "tok.txt", Force: true}}},
+		{name: "out home", args: []string{"--out", "~/tok.txt"}, want: Options{Delivery: delivery.Request{File: filepath.Join(home, "tok.txt")}}},
+		{name: "out dash is stdout", args: []string{"--out", "-"}, want: Options{Delivery: delivery.Request{Stdout: true}}},
 		{name: "out empty", args: []string{"--out", ""}, wantErr: "--out needs a file name"},
 		{name: "force without out", args: []string{"--force"}, wantErr: "--force only applies with --out FILE"},
 		{name: "force with stdout", args: []string{"--out", "-", "--force"}, wantErr: "--force only applies"},
@@ -65,8 +66,7 @@ func TestNewCmdCreate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.LifetimeSeconds != tt.want.LifetimeSeconds || got.Comment != tt.want.Comment || got.Out != tt.want.Out ||
-				got.Force != tt.want.Force || got.ServicePrincipal != tt.want.ServicePrincipal {
+			if got.LifetimeSeconds != tt.want.LifetimeSeconds || got.Comment != tt.want.Comment || !reflect.DeepEqual(got.Delivery, tt.want.Delivery) || got.ServicePrincipal != tt.want.ServicePrincipal {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
 			}
 			if got.IO != e.IO || got.Printer == nil || got.Workspace == nil || got.Record == nil {
@@ -161,7 +161,7 @@ func TestCreateOnTerminalShowsSummaryAndWarning(t *testing.T) {
 func TestCreateToFile(t *testing.T) {
 	e, fake := setup(t)
 	out := filepath.Join(t.TempDir(), "token")
-	if err := createRun(context.Background(), &Options{Deps: e.Deps(), Comment: "nightly", Out: out}); err != nil {
+	if err := createRun(context.Background(), &Options{Deps: e.Deps(), Comment: "nightly", Delivery: delivery.Request{File: out}}); err != nil {
 		t.Fatal(err)
 	}
 	ids := created(t, fake)
@@ -186,7 +186,7 @@ func TestCreateToFile(t *testing.T) {
 	e2, _ := setup(t)
 	e2.IO.SetStdoutTTY(true)
 	out2 := filepath.Join(t.TempDir(), "token")
-	if err := createRun(context.Background(), &Options{Deps: e2.Deps(), Out: out2}); err != nil {
+	if err := createRun(context.Background(), &Options{Deps: e2.Deps(), Delivery: delivery.Request{File: out2}}); err != nil {
 		t.Fatal(err)
 	}
 	cmdtest.Contains(t, "stdout", e2.Stdout.String(), "Saved to:", out2+" (mode 0600)")
@@ -204,8 +204,8 @@ func TestCreateRefusesBeforeCreating(t *testing.T) {
 		code    int
 		wantErr string
 	}{
-		{"existing out file", func(e *cmdtest.Env, o *Options) { o.Out = existing }, failure.Usage, "already exists: use --force"},
-		{"out folder missing", func(e *cmdtest.Env, o *Options) { o.Out = filepath.Join(existing+".d", "x") }, failure.Usage, "does not exist"},
+		{"existing out file", func(e *cmdtest.Env, o *Options) { o.Delivery.File = existing }, failure.Usage, "already exists: use --force"},
+		{"out folder missing", func(e *cmdtest.Env, o *Options) { o.Delivery.File = filepath.Join(existing+".d", "x") }, failure.Usage, "does not exist"},
 		{"stdout discarded", func(e *cmdtest.Env, o *Options) { e.IO.SetStdoutDiscarded(true) }, failure.Usage, "stdout is discarded"},
 		{"bad output format", func(e *cmdtest.Env, o *Options) { e.Output = output.Choice{Format: "xml"} }, failure.Usage, `unknown output format "xml"`},
 		{"bad jq", func(e *cmdtest.Env, o *Options) { e.Output = output.Choice{JQ: ".["} }, failure.Usage, `--jq ".["`},
@@ -312,12 +312,12 @@ func TestCreateStdoutFails(t *testing.T) {
 		e, fake := setup(t)
 		e.IO.Out = brokenWriter{}
 		out := filepath.Join(t.TempDir(), "tok")
-		err := createRun(context.Background(), &Options{Deps: e.Deps(), Out: out})
+		err := createRun(context.Background(), &Options{Deps: e.Deps(), Delivery: delivery.Request{File: out}})
 		live := created(t, fake)
 		if len(live) != 1 {
 			t.Fatalf("live %v: the delivered token must be kept", live)
 		}
-		cmdtest.Contains(t, "error", err.Error(), "token "+live[0]+" was written to "+out+", but stdout failed")
+		cmdtest.Contains(t, "error", err.Error(), "token "+live[0]+" was delivered to "+out+", but printing the result failed")
 	})
 }
 
@@ -326,15 +326,12 @@ func TestCreateStdoutFails(t *testing.T) {
 func TestCreateFileDeliveryFails(t *testing.T) {
 	e, fake := setup(t)
 	out := filepath.Join(t.TempDir(), "tok")
-	deps := e.Deps()
-	open := deps.Workspace
-	deps.Workspace = func(p string) (*workspace.Workspace, error) {
+	fake.On(tokenstest.Create, func() {
 		if err := os.WriteFile(out, []byte("someone else's"), 0o600); err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
-		return open(p)
-	}
-	err := createRun(context.Background(), &Options{Deps: deps, Out: out})
+	})
+	err := createRun(context.Background(), &Options{Deps: e.Deps(), Delivery: delivery.Request{File: out}})
 	cmdtest.Code(t, err, failure.Error)
 	cmdtest.Contains(t, "error", err.Error(), "appeared while the token was being created", "was revoked")
 	if live := created(t, fake); len(live) != 0 {
@@ -461,8 +458,8 @@ func TestCreateResultTable(t *testing.T) {
 	e2, _ := setup(t)
 	e2.Output = output.Choice{Format: "csv"}
 	out := filepath.Join(t.TempDir(), "t")
-	if err := createRun(context.Background(), &Options{Deps: e2.Deps(), Out: out}); err != nil {
+	if err := createRun(context.Background(), &Options{Deps: e2.Deps(), Delivery: delivery.Request{File: out}}); err != nil {
 		t.Fatal(err)
 	}
-	cmdtest.Contains(t, "csv", e2.Stdout.String(), "OUT FILE", out)
+	cmdtest.Contains(t, "csv", e2.Stdout.String(), "DELIVERED TO", out)
 }

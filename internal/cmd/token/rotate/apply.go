@@ -22,12 +22,12 @@ func rotateRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Out == "" && !opts.UpdateProfile && opts.IO.IsStdoutDiscarded() && !opts.Consent.DryRun {
-		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE or --update-profile")
+	if opts.Delivery.Printed(opts.UpdateProfile) && opts.IO.IsStdoutDiscarded() && !opts.Consent.DryRun {
+		return failure.Usagef("stdout is discarded (/dev/null or closed): the new token would be lost; use --out FILE, --update-profile, --pipe-to or --to-secret")
 	}
 	var file *delivery.File
-	if opts.Out != "" && !opts.Consent.DryRun {
-		if file, err = delivery.PrepareFile(opts.Out, opts.Force, "the new token"); err != nil {
+	if opts.Delivery.File != "" && !opts.Consent.DryRun {
+		if file, err = delivery.PrepareFile(opts.Delivery.File, opts.Delivery.Force, "the new token"); err != nil {
 			return err
 		}
 		defer file.Close()
@@ -67,15 +67,35 @@ func rotateRun(ctx context.Context, opts *Options) error {
 		j.err = j.selectOld(ctx, opts, creds)
 	}
 	skipDuplicates(js)
+	notDue(opts, js)
 	plan := protect(opts, js, creds)
 
 	if len(pending(js)) == 0 {
+		var err error
+		switch waiting := notDueJobs(js); {
+		case opts.Consent.DryRun && len(waiting) > 0:
+			// Scripts read an empty plan rather than nothing.
+			err = printer.Print(ctx, newDryRun(opts, nil))
+		case len(waiting) > 0:
+			err = printer.Print(ctx, newResult(opts, waiting, false))
+		}
+		if err != nil {
+			return err
+		}
 		return summarize(opts, js)
 	}
 	if opts.Consent.DryRun {
 		if err := printer.Print(ctx, newDryRun(opts, pending(js))); err != nil {
 			return err
 		}
+		return summarize(opts, js)
+	}
+	// Every destination is checked before anything is created, and before
+	// a person is asked to confirm a plan that could not be carried out.
+	fanout.Each(ctx, pending(js), opts.Parallel, func(ctx context.Context, j *job) {
+		j.dests, j.err = prepareDelivery(ctx, opts, j, file)
+	})
+	if len(pending(js)) == 0 {
 		return summarize(opts, js)
 	}
 	if !opts.KeepOld && !picked(js) {
@@ -96,7 +116,10 @@ func rotateRun(ctx context.Context, opts *Options) error {
 				return signsIn(ctx, opts, profile)
 			}); err != nil {
 				j.err = &failure.ConfigError{Msg: err.Error()}
+				continue
 			}
+			// Last: the only destination that can be taken back.
+			j.dests = append(j.dests, j.profiles)
 		}
 	}
 
@@ -105,10 +128,8 @@ func rotateRun(ctx context.Context, opts *Options) error {
 		j.err = j.create(ctx, opts)
 	})
 	// 2. Deliver them, all before anything is revoked.
-	if live := succeeded(js); len(live) > 0 {
-		if err := deliver(ctx, opts, live, file); err != nil {
-			return err
-		}
+	if err := deliver(ctx, opts, js); err != nil {
+		return err
 	}
 	// 3. Revoke what was replaced, signed in with the new token: the old
 	// one may be the very credential the profile was using.
@@ -117,7 +138,12 @@ func rotateRun(ctx context.Context, opts *Options) error {
 			j.revokeOld(ctx, opts)
 		})
 	}
-	for _, j := range succeeded(js) {
+	for _, j := range js {
+		if j.created == nil {
+			continue
+		}
+		// Also a token that reached only some destinations: it is live,
+		// and a later rotation must recognise it.
 		if err := opts.Record().Record(j.ws.Host, j.created.Value.Reveal(), j.created.Token.ID, j.revoked...); err != nil {
 			opts.IO.Warnf("could not remember the new token for later rotations: %v", err)
 		}
@@ -231,67 +257,109 @@ func (j *job) create(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// deliver hands the new tokens over: into the config file, the --out file,
-// or stdout. It runs before anything is revoked; a job whose token cannot
-// be delivered gets it revoked and keeps its old token.
-func deliver(ctx context.Context, opts *Options, live []*job, file *delivery.File) error {
+// prepareDelivery checks a job's destinations before its token exists:
+// commands and secrets (in the job's own workspace unless --secret-profile
+// names another), then the --out file. The profiles of --update-profile
+// come last, once the config file's lock is held.
+func prepareDelivery(ctx context.Context, opts *Options, j *job, file *delivery.File) ([]delivery.Destination, error) {
+	req := opts.Delivery
+	req.File = ""
+	dests, err := opts.PrepareDelivery(ctx, req, j.ws, "the new token")
+	if err != nil {
+		return nil, err
+	}
+	if file != nil {
+		dests = append(dests, file)
+	}
+	return dests, nil
+}
+
+// deliver hands each new token to its destinations, then prints the
+// result (with the values, when they are to be printed). It runs before
+// anything is revoked. A token that reached no destination is revoked
+// again and its job keeps the old token; one that reached some stays live
+// for them, and the old token is kept for the others.
+func deliver(ctx context.Context, opts *Options, js []*job) error {
+	live := succeeded(js)
+	if len(live) == 0 {
+		return nil
+	}
 	printer, err := opts.Printer()
 	if err != nil {
 		return err
 	}
-	switch {
-	case opts.UpdateProfile:
-		for _, j := range live {
-			if err := j.profiles.Deliver(ctx, j.created.Value); err != nil {
-				j.err = j.undo(ctx, err)
-				continue
-			}
+	for _, j := range live {
+		item := delivery.Item{Value: j.created.Value, Token: j.created.Token, Place: j.ws.Place}
+		if err := delivery.All(ctx, j.dests, item); err != nil {
+			j.undelivered(ctx, delivery.Reached(err), err)
+			continue
+		}
+		if j.profiles != nil {
 			opts.IO.Successf("New token %s written to profile %s in %s (previous file kept as %s).",
 				j.created.Token.ID, strings.Join(j.profiles.Names(), ", "), j.profiles.Path(), j.profiles.Backup())
 		}
-		if done := succeeded(live); len(done) > 0 {
-			return printer.Print(ctx, newResult(opts, done, ""))
-		}
+	}
+	if len(succeeded(js)) == 0 {
 		return nil
-	case file != nil:
-		j := live[0]
-		if err := file.Deliver(ctx, j.created.Value); err != nil {
-			j.err = j.undo(ctx, err)
-			return nil
-		}
-		return printer.Print(ctx, newResult(opts, live, file.Path()))
+	}
+	printed := opts.Delivery.Printed(opts.UpdateProfile)
+	res := newResult(opts, inOrder(js, append(succeeded(js), notDueJobs(js)...)), printed)
+	if !printed {
+		// The values are where they were sent; only the summary is printed.
+		return printer.Print(ctx, res)
 	}
 	// stdout: every new value must be in what is printed, or it was never
 	// delivered (a --jq that leaves it out, a broken pipe).
-	res := newResult(opts, live, "")
-	values := make([]string, len(live))
-	for i, j := range live {
-		values[i] = j.created.Value.Reveal()
+	var values []string
+	for _, j := range succeeded(js) {
+		values = append(values, j.created.Value.Reveal())
 	}
 	rendered, err := printer.Render(ctx, res, values...)
-	if err != nil {
-		for _, j := range live {
-			j.err = j.undo(ctx, err)
+	for _, j := range succeeded(js) {
+		switch {
+		case err != nil:
+			j.undelivered(ctx, j.dests, &delivery.PartialError{Done: j.dests, Failed: delivery.Stdout, Err: err})
+		case !rendered.Contains(j.created.Value.Reveal()):
+			j.undelivered(ctx, j.dests, &delivery.PartialError{Done: j.dests, Failed: delivery.Stdout,
+				Err: errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered")})
 		}
-		return nil
 	}
-	delivered := 0
-	for _, j := range live {
-		if !rendered.Contains(j.created.Value.Reveal()) {
-			j.err = j.undo(ctx, errors.New("the output (--jq or --template) does not contain the new token's value, so it was never delivered"))
-			continue
-		}
-		delivered++
-	}
-	if delivered == 0 {
+	if len(succeeded(js)) == 0 {
 		return nil
 	}
 	if err := printer.Write(rendered); err != nil {
-		for _, j := range succeeded(live) {
-			j.err = j.undo(ctx, fmt.Errorf("cannot print the new token: %v", err))
+		for _, j := range succeeded(js) {
+			j.undelivered(ctx, j.dests, &delivery.PartialError{Done: j.dests, Failed: delivery.Stdout, Err: fmt.Errorf("cannot print the new token: %v", err)})
 		}
 	}
 	return nil
+}
+
+// inOrder returns the jobs of some in the order of all.
+func inOrder(all, some []*job) []*job {
+	var out []*job
+	for _, j := range all {
+		if slices.Contains(some, j) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// undelivered stops a job whose new token did not reach every
+// destination. When none holds it, it is revoked again; when some do, it
+// stays live for them. Either way the old token is kept.
+func (j *job) undelivered(ctx context.Context, reached []delivery.Destination, cause error) {
+	if len(reached) == 0 {
+		var p *delivery.PartialError
+		if errors.As(cause, &p) {
+			cause = p.Err
+		}
+		j.err = j.undo(ctx, cause)
+		return
+	}
+	j.err = failure.Wrapf(cause, "in %s, the new token %s was %s; it stays live since %s holds it, and %s",
+		j.ws, j.created.Token.ID, cause, delivery.Names(reached), kept(j.old))
 }
 
 // revokeOld revokes the replaced tokens, signed in with the new token.
@@ -367,6 +435,8 @@ func summarize(opts *Options, js []*job) error {
 			if first == nil {
 				first = j.err
 			}
+		case j.notDue != "" && !opts.Consent.DryRun:
+			// The printed result says why.
 		case j.skipped != "":
 			opts.IO.Notef("%s.", j.skipped)
 		case len(j.failed) > 0:

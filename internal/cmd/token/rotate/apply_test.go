@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -333,7 +334,7 @@ func TestRotateDryRun(t *testing.T) {
 		w := setup(t)
 		out := filepath.Join(t.TempDir(), "tok")
 		w.e.IO.SetStdoutDiscarded(true)
-		if err := w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Out = out; o.Consent.DryRun = true }); err != nil {
+		if err := w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Delivery.File = out; o.Consent.DryRun = true }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(out); err == nil {
@@ -485,8 +486,8 @@ func TestRotateFailures(t *testing.T) {
 		for name, mod := range map[string]func(w *world, o *Options){
 			"stdout discarded": func(w *world, o *Options) { w.e.IO.SetStdoutDiscarded(true) },
 			"out file exists": func(w *world, o *Options) {
-				o.Out = filepath.Join(t.TempDir(), "f")
-				_ = os.WriteFile(o.Out, nil, 0o600)
+				o.Delivery.File = filepath.Join(t.TempDir(), "f")
+				_ = os.WriteFile(o.Delivery.File, nil, 0o600)
 			},
 			"bad format": func(w *world, o *Options) { w.e.Output = output.Choice{Format: "toml"} },
 		} {
@@ -512,7 +513,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("pipe clo
 func TestRotateToFile(t *testing.T) {
 	w := setup(t)
 	out := filepath.Join(t.TempDir(), "ci-token")
-	if err := w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Out = out }); err != nil {
+	if err := w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Delivery.File = out }); err != nil {
 		t.Fatal(err)
 	}
 	n := w.added(w.fake)
@@ -538,7 +539,7 @@ func TestRotateToFile(t *testing.T) {
 			_ = os.WriteFile(out, []byte("other"), 0o600)
 			return open(p)
 		}
-		err := rotateRun(context.Background(), &Options{Deps: deps, Parallel: 1, Select: byComment("ci"), Out: out})
+		err := rotateRun(context.Background(), &Options{Deps: deps, Parallel: 1, Select: byComment("ci"), Delivery: delivery.Request{File: out}})
 		cmdtest.Code(t, err, failure.Error)
 		cmdtest.Contains(t, "stderr", w.e.Stderr.String(), "already exists", "the old token "+w.ci.ID+" was not revoked and still works")
 		if len(w.added(w.fake)) != 0 || !w.fake.Has(w.ci.ID) {

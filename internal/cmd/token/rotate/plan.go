@@ -39,11 +39,16 @@ type job struct {
 	scopes    []string
 	autoscope bool
 	profiles  *delivery.Profiles
-	created   *tokens.Created
-	revoked   []string
-	failed    map[string]error
-	err       error  // the step that stopped this rotation
-	skipped   string // why nothing was done here, when that is no failure
+	// dests are where the new token goes, in delivery order.
+	dests   []delivery.Destination
+	created *tokens.Created
+	revoked []string
+	failed  map[string]error
+	err     error  // the step that stopped this rotation
+	skipped string // why nothing was done here, when that is no failure
+	// notDue says why a conditional rotation left the old token alone
+	// (then skipped is set too).
+	notDue string
 }
 
 // jobs lists the workspaces to rotate in; with --update-profile profiles
@@ -304,6 +309,39 @@ func succeeded(js []*job) []*job {
 	var out []*job
 	for _, j := range js {
 		if j.err == nil && j.created != nil {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// notDue leaves alone the jobs whose tokens are not due for a conditional
+// rotation: none of them ends within the window or is old enough.
+func notDue(opts *Options, js []*job) {
+	if !opts.Due.Active() {
+		return
+	}
+	now := opts.Now()
+	for _, j := range pending(js) {
+		var whys []string
+		due := false
+		for _, t := range j.old {
+			ok, why := opts.Due.Check(t, now)
+			due = due || ok
+			whys = append(whys, fmt.Sprintf("token %s: %s", t.ID, why))
+		}
+		if !due {
+			j.notDue = strings.Join(whys, "; ") + ": not rotated"
+			j.skipped = fmt.Sprintf("in %s, %s", j.ws, j.notDue)
+		}
+	}
+}
+
+// notDueJobs are the jobs a conditional rotation left alone.
+func notDueJobs(js []*job) []*job {
+	var out []*job
+	for _, j := range js {
+		if j.notDue != "" && j.err == nil {
 			out = append(out, j)
 		}
 	}

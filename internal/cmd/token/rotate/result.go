@@ -5,21 +5,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/tokenview"
 )
 
-// rotatedJSON is one rotation as rotate prints it.
+// rotatedJSON is one rotation as rotate prints it, or (rotated false) a
+// conditional rotation that found the token not due.
 type rotatedJSON struct {
 	*tokenview.WorkspaceJSON
-	TokenValue      *string        `json:"token_value,omitempty"`
-	TokenInfo       tokenview.JSON `json:"token_info"`
-	OutFile         string         `json:"out_file,omitempty"`
-	ConfigFile      string         `json:"config_file,omitempty"`
-	UpdatedProfiles []string       `json:"updated_profiles,omitempty"`
-	Replaces        []string       `json:"replaces"`
-	KeptOld         bool           `json:"kept_old,omitempty"`
+	Rotated         bool              `json:"rotated"`
+	Reason          string            `json:"reason,omitempty"`
+	TokenValue      *string           `json:"token_value,omitempty"`
+	TokenInfo       *tokenview.JSON   `json:"token_info,omitempty"`
+	OutFile         string            `json:"out_file,omitempty"`
+	ConfigFile      string            `json:"config_file,omitempty"`
+	UpdatedProfiles []string          `json:"updated_profiles,omitempty"`
+	DeliveredTo     []delivery.Target `json:"delivered_to,omitempty"`
+	Replaces        []string          `json:"replaces,omitempty"`
+	// Current are the tokens a rotation that was not due left in place.
+	Current []tokenview.JSON `json:"current,omitempty"`
+	KeptOld bool             `json:"kept_old,omitempty"`
 
 	profile string
 	token   tokens.Token
@@ -31,27 +38,39 @@ type result struct {
 	multi bool
 }
 
-func newResult(opts *Options, js []*job, outFile string) result {
+// newResult describes the jobs rotated (and those not due); printed says
+// whether the new values are part of the output.
+func newResult(opts *Options, js []*job, printed bool) result {
 	r := result{multi: opts.Profiles != nil}
 	for _, j := range js {
-		x := rotatedJSON{
-			TokenInfo: tokenview.ToJSON(j.created.Token),
-			Replaces:  tokens.IDs(j.old),
-			KeptOld:   opts.KeepOld,
-			profile:   j.ws.Profile,
-			token:     j.created.Token,
-		}
-		switch {
-		case j.profiles != nil:
-			x.ConfigFile, x.UpdatedProfiles = j.profiles.Path(), j.profiles.Names()
-		case outFile != "":
-			x.OutFile = outFile
-		default:
-			v := j.created.Value.Reveal()
-			x.TokenValue = &v
-		}
+		x := rotatedJSON{profile: j.ws.Profile}
 		if r.multi {
 			x.WorkspaceJSON = &tokenview.WorkspaceJSON{Profile: j.ws.Profile, Host: j.ws.Host}
+		}
+		if j.created == nil {
+			x.Reason = j.notDue
+			for _, t := range j.old {
+				x.Current = append(x.Current, tokenview.ToJSON(t))
+			}
+			r.rows = append(r.rows, x)
+			continue
+		}
+		info := tokenview.ToJSON(j.created.Token)
+		x.Rotated, x.TokenInfo, x.token = true, &info, j.created.Token
+		x.Replaces, x.KeptOld = tokens.IDs(j.old), opts.KeepOld
+		x.DeliveredTo = delivery.Targets(j.dests)
+		for _, d := range j.dests {
+			switch d := d.(type) {
+			case *delivery.File:
+				x.OutFile = d.Path()
+			case *delivery.Profiles:
+				x.ConfigFile, x.UpdatedProfiles = d.Path(), d.Names()
+			}
+		}
+		if printed {
+			v := j.created.Value.Reveal()
+			x.TokenValue = &v
+			x.DeliveredTo = append(x.DeliveredTo, delivery.StdoutTarget)
 		}
 		r.rows = append(r.rows, x)
 	}
@@ -74,39 +93,37 @@ func (r result) Summary() []output.Field {
 		if r.multi {
 			f = append(f, output.F("Profile:", output.Text(x.profile)))
 		}
+		if !x.Rotated {
+			f = append(f, output.F("Not rotated:", output.Text(x.Reason)))
+			continue
+		}
 		f = append(f, tokenview.Summary(x.token)...)
 		label := "Replaces:"
 		if x.KeptOld {
 			label = "Old:"
 		}
 		f = append(f, output.F(label, output.Text(strings.Join(x.Replaces, ", "))))
-		switch {
-		case x.ConfigFile != "":
-			f = append(f, output.F("Saved to:", output.Text(fmt.Sprintf("profile %s in %s", strings.Join(x.UpdatedProfiles, ", "), x.ConfigFile))))
-		case x.OutFile != "":
-			f = append(f, output.F("Saved to:", output.Text(x.OutFile+" (mode 0600)")))
-		default:
-			f = append(f, output.F("Token:", output.Text(*x.TokenValue)))
-		}
+		f = append(f, tokenview.DeliveryFields(x.DeliveredTo, x.TokenValue)...)
 	}
 	return f
 }
 
 func (r result) Table() output.Table {
-	cols := []output.Column{{Header: "PROFILE"}, {Header: "NEW ID"}, {Header: "COMMENT", Flex: true}, {Header: "EXPIRES"}, {Header: "REPLACES"}, {Header: "DELIVERED TO", Flex: true}}
+	cols := []output.Column{{Header: "PROFILE"}, {Header: "ROTATED"}, {Header: "NEW ID"}, {Header: "COMMENT", Flex: true}, {Header: "EXPIRES"}, {Header: "REPLACES"}, {Header: "DELIVERED TO", Flex: true}}
 	t := output.Table{Columns: cols}
 	for _, x := range r.rows {
-		dest := ""
-		switch {
-		case x.ConfigFile != "":
-			dest = "profile " + strings.Join(x.UpdatedProfiles, ", ")
-		case x.OutFile != "":
-			dest = x.OutFile
-		default:
-			dest = *x.TokenValue
+		if !x.Rotated {
+			t.Rows = append(t.Rows, output.Row{Cells: []output.Cell{
+				output.Text(x.profile), output.Text("no"), output.Text(""), output.Text(""), output.Text(""), output.Text(""), output.Text(x.Reason),
+			}})
+			continue
+		}
+		dest := tokenview.Destinations(x.DeliveredTo)
+		if x.TokenValue != nil {
+			dest = strings.TrimPrefix(dest+", "+*x.TokenValue, ", ")
 		}
 		t.Rows = append(t.Rows, output.Row{Cells: []output.Cell{
-			output.Text(x.profile), output.ID(x.token.ID), output.Text(x.token.Comment),
+			output.Text(x.profile), output.Text("yes"), output.ID(x.token.ID), output.Text(x.token.Comment),
 			output.Expiry(x.token.ExpiryOrZero()), output.Text(strings.Join(x.Replaces, ", ")), output.Text(dest),
 		}})
 	}

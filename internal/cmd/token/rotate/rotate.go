@@ -12,6 +12,7 @@ import (
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/cmdutil"
+	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -28,11 +29,16 @@ type Options struct {
 	UpdateProfile   bool
 	NewComment      *string // nil: the old token's comment
 	LifetimeSeconds int64   // 0: the old token's lifetime
-	Out             string
-	Force           bool
-	KeepOld         bool
-	Consent         tokenflags.Consent
-	Parallel        int
+	// Delivery is where the new value goes besides the profiles
+	// (--update-profile): stdout unless another destination is named.
+	Delivery delivery.Request
+	// Due makes the rotation conditional (--if-expiring-within,
+	// --if-older-than, for cron): a token that is not due is left alone,
+	// and the run says why.
+	Due      tokens.Due
+	KeepOld  bool
+	Consent  tokenflags.Consent
+	Parallel int
 	// Profiles is the resolved selection; nil means the one workspace.
 	Profiles []string
 }
@@ -41,7 +47,8 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{Deps: f.Deps()}
 	var sel tokenflags.Profiles
 	var life tokenflags.Lifetime
-	var out tokenflags.Out
+	var dest tokenflags.Delivery
+	var ifExpiring, ifOlder string
 	var newComment string
 	var comment, commentExact string
 	cmd := &cobra.Command{
@@ -74,6 +81,18 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			$XDG_STATE_HOME/dbtok/issued.json); failing that, it asks on a
 			terminal.
 
+			The new token goes to stdout, or to the destinations named:
+			--update-profile, --out FILE, --pipe-to COMMAND (the value on the
+			command's standard input only) and --to-secret SCOPE/KEY (a
+			Databricks secret, proven by its metadata), in any combination;
+			--out - prints it as well. The old token is revoked only after
+			every destination took the new one.
+
+			For cron, --if-expiring-within and --if-older-than make the
+			rotation conditional: when the current token is not due, nothing
+			is created or revoked, the run says why and exits 0 (JSON:
+			"rotated": false). Given both, either condition is enough.
+
 			If a step fails, rotation stops: the message says which tokens
 			exist and which, if any, was revoked.
 		`),
@@ -86,6 +105,10 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 			# every profile's own token, after looking at the plan
 			$ dbtok rotate --all-profiles --update-profile --dry-run
+
+			# daily from cron: rotate the CI token two weeks before it expires,
+			# straight into the repository's GitHub Actions secret
+			$ dbtok rotate --comment ci --if-expiring-within 14d --pipe-to 'gh secret set DATABRICKS_TOKEN'
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -98,8 +121,18 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.LifetimeSeconds, err = life.Parse(cmd); err != nil {
 				return err
 			}
-			if opts.Out, opts.Force, err = out.Parse(cmd); err != nil {
+			if opts.Delivery, err = dest.Parse(cmd); err != nil {
 				return err
+			}
+			if changed("if-expiring-within") {
+				if opts.Due.Within, err = tokenflags.Duration("if-expiring-within", ifExpiring); err != nil {
+					return err
+				}
+			}
+			if changed("if-older-than") {
+				if opts.Due.OlderThan, err = tokenflags.Duration("if-older-than", ifOlder); err != nil {
+					return err
+				}
 			}
 			switch {
 			case changed("comment") && comment == "":
@@ -122,8 +155,6 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 				opts.NewComment = &newComment
 			}
 			switch {
-			case opts.Out != "" && opts.UpdateProfile:
-				return failure.Usagef("deliver the new token to --out or --update-profile, not both")
 			case !opts.Select.Active() && opts.TokenID == "" && !opts.UpdateProfile:
 				return failure.Usagef("say which token to rotate: --comment, --token-id or --update-profile")
 			case opts.Select.Active() && opts.TokenID != "":
@@ -132,8 +163,10 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 				return failure.Usagef("--update-profile rotates the token the profile signs in with: leave out --comment (use --new-comment to change the comment)")
 			case sel.Active() && opts.TokenID != "":
 				return failure.Usagef("--token-id names a token in one workspace: with several profiles use --comment or --update-profile")
-			case sel.Active() && opts.Out != "":
-				return failure.Usagef("--out holds one token: with several profiles use stdout or --update-profile")
+			case sel.Active() && opts.Delivery.File != "":
+				return failure.Usagef("--out holds one token: with several profiles use stdout, --update-profile, --pipe-to or --to-secret")
+			case sel.Active() && opts.Delivery.SecretProfile != "":
+				return failure.Usagef("--secret-profile would put every profile's new token into one secret: with several profiles leave it out, and each token goes to the secret in its own workspace")
 			case opts.KeepOld && opts.Consent.IncludeOwn:
 				return failure.Usagef("--include-own has no effect with --keep-old: nothing is revoked")
 			}
@@ -162,7 +195,12 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.StringVar(&opts.TokenID, "token-id", "", "rotate the token with this `ID` (or ID prefix)")
 	fl.StringVar(&newComment, "new-comment", "", "the new token's comment `TEXT` (default: the old token's)")
 	life.Register(cmd, "the new token's lifetime `DURATION` (default: the old token's)")
-	out.Register(cmd, "the new token")
+	dest.Register(cmd, "the new token", f.CompleteProfiles)
+	fl.StringVar(&ifExpiring, "if-expiring-within", "", "rotate only if the token expires (or the 90-day rule revokes it) within `DURATION`; otherwise do nothing and exit 0")
+	fl.StringVar(&ifOlder, "if-older-than", "", "rotate only if the token was created more than `DURATION` ago; otherwise do nothing and exit 0")
+	for _, name := range []string{"if-expiring-within", "if-older-than"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(tokenflags.CommonDurations, cobra.ShellCompDirectiveNoFileComp))
+	}
 	fl.BoolVar(&opts.UpdateProfile, "update-profile", false, "rotate the token the profile signs in with, and write the new one into every profile of the config file that holds it")
 	fl.BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token(s)")
 	opts.Consent.Register(cmd, "replace")

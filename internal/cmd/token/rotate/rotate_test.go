@@ -30,7 +30,7 @@ func TestNewCmdRotate(t *testing.T) {
 			}
 		}},
 		{name: "by ID, new comment, lifetime, file", args: []string{"--token-id", id, "--new-comment", "ci v2", "--lifetime", "30d", "--out", "f", "--force"}, check: func(t *testing.T, o *Options) {
-			if o.TokenID != id || o.NewComment == nil || *o.NewComment != "ci v2" || o.LifetimeSeconds != 30*86400 || o.Out != "f" || !o.Force {
+			if o.TokenID != id || o.NewComment == nil || *o.NewComment != "ci v2" || o.LifetimeSeconds != 30*86400 || o.Delivery.File != "f" || !o.Delivery.Force {
 				t.Errorf("options %+v", o)
 			}
 		}},
@@ -56,7 +56,13 @@ func TestNewCmdRotate(t *testing.T) {
 		{name: "control character", args: []string{"--comment", "x", "--new-comment", "a\tb"}, wantErr: "--new-comment contains a control character"},
 		{name: "comment and ID", args: []string{"--comment", "x", "--token-id", id}, wantErr: "by --comment or by --token-id, not both"},
 		{name: "short ID", args: []string{"--token-id", "0123"}, wantErr: "too short"},
-		{name: "out and update profile", args: []string{"--update-profile", "--out", "f"}, wantErr: "--out or --update-profile, not both"},
+		{name: "secret profile without secret", args: []string{"--comment", "ci", "--secret-profile", "x"}, wantErr: "--secret-profile only applies with --to-secret"},
+		{name: "secret profile with several profiles", args: []string{"--all-profiles", "--comment", "ci", "--to-secret", "s/k", "--secret-profile", "x"}, wantErr: "would put every profile's new token into one secret"},
+		{name: "bad secret", args: []string{"--comment", "ci", "--to-secret", "nokey"}, wantErr: "give SCOPE/KEY"},
+		{name: "bad secret name", args: []string{"--comment", "ci", "--to-secret", "a b/k"}, wantErr: "may only have letters"},
+		{name: "empty pipe", args: []string{"--comment", "ci", "--pipe-to", " "}, wantErr: "--pipe-to needs a command"},
+		{name: "if expiring without unit", args: []string{"--comment", "ci", "--if-expiring-within", "14"}, wantErr: "--if-expiring-within"},
+		{name: "if older than a date", args: []string{"--comment", "ci", "--if-older-than", "2026-01-01"}, wantErr: "is a date, but --if-older-than takes a duration"},
 		{name: "update profile and comment", args: []string{"--update-profile", "--comment", "x"}, wantErr: "leave out --comment"},
 		{name: "ID in several profiles", args: []string{"--all-profiles", "--token-id", id}, wantErr: "--token-id names a token in one workspace"},
 		{name: "out in several profiles", args: []string{"--profiles", "a", "--comment", "x", "--out", "f"}, wantErr: "--out holds one token"},
