@@ -76,14 +76,14 @@ const UsersGroup = "users"
 // MaxLifetimeAdvice explains a create the workspace refused because the
 // lifetime asked for is over its maximum: "the workspace allows at most
 // 90 days: use --lifetime 90d". It costs one read of the settings, made
-// only after a refusal (400 INVALID_PARAMETER_VALUE) of a create that
-// asked for a lifetime; it returns "" when the refusal is about something
-// else or the maximum cannot be read, and the workspace's own message
-// then stands alone.
+// only after a refusal about the lifetime (400 INVALID_PARAMETER_VALUE
+// whose message mentions it) of a create that asked for one; it returns
+// "" when the refusal is about something else or the maximum cannot be
+// read, and the workspace's own message then stands alone.
 func MaxLifetimeAdvice(ctx context.Context, err error, api SettingsAPI, requestedSeconds int64) string {
 	var e *failure.APIError
 	if api == nil || requestedSeconds <= 0 || !errors.As(err, &e) || e.Kind != failure.KindInvalid ||
-		e.Code != "" && e.Code != "INVALID_PARAMETER_VALUE" {
+		e.Code != "" && e.Code != "INVALID_PARAMETER_VALUE" || !strings.Contains(strings.ToLower(e.Message), "lifetime") {
 		return ""
 	}
 	s, rerr := api.Settings(ctx)

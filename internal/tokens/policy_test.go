@@ -192,7 +192,8 @@ func TestMaxLifetimeAdvice(t *testing.T) {
 		{name: "within the maximum: about something else", err: over, max: 90, requested: 30 * day},
 		{name: "no lifetime asked for", err: over, max: 90},
 		{name: "not a 400", err: tokenstest.PermissionDenied(), max: 90, requested: 100 * day},
-		{name: "another 400", err: &failure.APIError{Kind: failure.KindInvalid, Code: "QUOTA_EXCEEDED"}, max: 90, requested: 100 * day},
+		{name: "another 400", err: &failure.APIError{Kind: failure.KindInvalid, Code: "QUOTA_EXCEEDED", Message: "lifetime quota"}, max: 90, requested: 100 * day},
+		{name: "a 400 about something else", err: &failure.APIError{Kind: failure.KindInvalid, Code: "INVALID_PARAMETER_VALUE", Message: "Invalid scope: x"}, max: 90, requested: 100 * day},
 		{name: "the maximum cannot be read", err: over, max: 90, requested: 100 * day, readFails: true},
 	}
 	for _, tt := range tests {
