@@ -396,10 +396,3 @@ func applyFailed(ws *workspace.Workspace, o tokens.ChangeOutcome) error {
 	}
 	return err
 }
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
