@@ -87,7 +87,9 @@ func TestHelpExamples(t *testing.T) {
 // expect them.
 func exampleFixture(t *testing.T) []string {
 	t.Helper()
-	someone := emulator.User{Name: "someone@example.com", Token: "dapi5555555555555555555555555555555"}
+	// someone is in group data-eng, which the permissions examples grant
+	// and revoke.
+	someone := emulator.User{Name: "someone@example.com", Token: "dapi5555555555555555555555555555555", Groups: []string{"data-eng"}}
 	srv, err := emulator.Start(emulator.Options{Users: []emulator.User{scriptUsers[0], someone}, ServicePrincipals: scriptServicePrincipals})
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +117,9 @@ func exampleFixture(t *testing.T) []string {
 	seed("alice", "", "ci-eu", 100*24*time.Hour, 200*24*time.Hour)
 	seed("alice", "", "old", 300*24*time.Hour, 400*24*time.Hour)
 	seed("someone@example.com", "7d2e41b09c33", "laptop", 24*time.Hour, 30*24*time.Hour)
+	// Grants for `permissions revoke` to take away.
+	must(t, srv.GrantTokenPermission(emulator.TokenPermission{GroupName: "data-eng"}))
+	must(t, srv.GrantTokenPermission(emulator.TokenPermission{ServicePrincipalName: "6f1c0f5e-1111-2222-3333-444455556666"}))
 
 	home := t.TempDir()
 	for _, dir := range []string{".secrets", ".zfunc", ".local/share/bash-completion/completions", ".config/fish/completions"} {

@@ -298,6 +298,11 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu isvalue FILE USER             FILE holds exactly (no newline) the value of one of USER's live tokens
 //	emu secretscope NAME USER         a secret scope USER created
 //	emu secret SCOPE KEY FILE         the secret's value into FILE (name it *.secret); fails if there is none
+//	emu conf KEY VALUE                the workspace holds setting KEY = VALUE (null: unset)
+//	emu set-conf KEY VALUE            change a workspace setting, as an admin elsewhere would
+//	emu can-use NAME                  user or service principal NAME may use tokens (! may not)
+//	emu acl FILE                      the token permissions (access control list) as JSON, into FILE
+//	emu user NAME TOKEN [admin] [oauth] [group=G]...   a new user; TOKEN is an OAuth token with oauth
 //
 // atoi is strconv.Atoi that fails the script on a typo instead of
 // quietly reading 0.
@@ -316,6 +321,7 @@ var emuArgs = map[string]int{
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
 	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4, "seedused": 7,
 	"secretscope": 3, "secret": 4, "isvalue": 3,
+	"conf": 3, "set-conf": 3, "can-use": 2, "acl": 2,
 }
 
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -506,6 +512,49 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		b, err := json.MarshalIndent(srv.AllTokens(), "", "  ")
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o600))
+	case "conf":
+		got, ok := srv.WorkspaceConf()[args[1]]
+		if !ok {
+			got = "null"
+		}
+		if (got == args[2]) == neg {
+			ts.Fatalf("the workspace holds %s = %s, want %s%s", args[1], got, map[bool]string{true: "not ", false: ""}[neg], args[2])
+		}
+	case "set-conf":
+		value := args[2]
+		if value == "null" {
+			value = ""
+		}
+		ts.Check(srv.SetWorkspaceConf(map[string]string{args[1]: value}))
+	case "can-use":
+		if srv.TokenPermissionsAllow(args[1]) == neg {
+			ts.Fatalf("%s may use tokens: %v", args[1], !neg)
+		}
+	case "acl":
+		// The ACL without the admins' built-in CAN_MANAGE; no token
+		// values, unlike a full dump.
+		b, err := json.MarshalIndent(srv.Dump().TokenPermissions, "", "  ")
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o600))
+	case "user":
+		// emu user NAME TOKEN [admin] [oauth] [group=G]...
+		if len(args) < 3 {
+			ts.Fatalf("usage: emu user NAME TOKEN [admin] [oauth] [group=G]...")
+		}
+		u := emulator.User{Name: args[1], Token: args[2]}
+		for _, opt := range args[3:] {
+			switch g, isGroup := strings.CutPrefix(opt, "group="); {
+			case opt == "admin":
+				u.Admin = true
+			case opt == "oauth":
+				u.OAuth = true
+			case isGroup:
+				u.Groups = append(u.Groups, g)
+			default:
+				ts.Fatalf("emu user: unknown option %q", opt)
+			}
+		}
+		ts.Check(srv.AddUser(u))
 	default:
 		ts.Fatalf("unknown emu subcommand %q", args[0])
 	}

@@ -23,6 +23,13 @@ func NewAsker(io *iostreams.IOStreams, now func() time.Time) tokens.Asker {
 	return &asker{io: io, now: now}
 }
 
+// NewChangeAsker returns the terminal's asker for change plans (workspace
+// settings and permissions): the same person, shown a table of changes
+// rather than of tokens.
+func NewChangeAsker(io *iostreams.IOStreams, now func() time.Time) tokens.ChangeAsker {
+	return &asker{io: io, now: now}
+}
+
 func (a *asker) CanAsk() bool { return a.io.CanPrompt() }
 
 func (a *asker) Confirm(ctx context.Context, question string) (bool, error) {
@@ -30,6 +37,11 @@ func (a *asker) Confirm(ctx context.Context, question string) (bool, error) {
 }
 
 func (a *asker) ShowPlan(p *tokens.Plan) error {
+	return a.show(tokenview.PlanTable{Plan: p, Now: a.now()})
+}
+
+// show prints v as a table on the terminal.
+func (a *asker) show(v any) error {
 	w, err := a.io.Terminal()
 	if err != nil {
 		return err
@@ -40,5 +52,9 @@ func (a *asker) ShowPlan(p *tokens.Plan) error {
 	if err != nil {
 		return err
 	}
-	return printer.Print(context.Background(), tokenview.PlanTable{Plan: p, Now: a.now()})
+	return printer.Print(context.Background(), v)
+}
+
+func (a *asker) ShowChanges(p *tokens.ChangePlan) error {
+	return a.show(tokenview.ChangeTable{Plan: p})
 }

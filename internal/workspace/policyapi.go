@@ -135,13 +135,20 @@ func request(p tokens.Principal, level string) settings.TokenAccessControlReques
 	return r
 }
 
-// Grant is a PATCH: it adds to the access control list.
+// Grant is a PATCH: it adds to the access control list. A failure after
+// the request may have reached the workspace is marked MaybeApplied, as
+// for every change.
 func (a *permissionsAPI) Grant(ctx context.Context, p tokens.Principal, level string) error {
 	return a.call(ctx, func(ctx context.Context) error {
-		_, err := a.mgmt.UpdatePermissions(ctx, settings.TokenPermissionsRequest{
-			AccessControlList: []settings.TokenAccessControlRequest{request(p, level)},
-		})
-		return err
+		if e := changing(ctx, a.timeout, func(ctx context.Context) error {
+			_, err := a.mgmt.UpdatePermissions(ctx, settings.TokenPermissionsRequest{
+				AccessControlList: []settings.TokenAccessControlRequest{request(p, level)},
+			})
+			return err
+		}); e != nil {
+			return e
+		}
+		return nil
 	})
 }
 
@@ -161,8 +168,13 @@ func (a *permissionsAPI) Revoke(ctx context.Context, p tokens.Principal) error {
 			}
 			keep = append(keep, request(g.Principal, g.Level))
 		}
-		_, err = a.mgmt.SetPermissions(ctx, settings.TokenPermissionsRequest{AccessControlList: keep})
-		return err
+		if e := changing(ctx, a.timeout, func(ctx context.Context) error {
+			_, err := a.mgmt.SetPermissions(ctx, settings.TokenPermissionsRequest{AccessControlList: keep})
+			return err
+		}); e != nil {
+			return e
+		}
+		return nil
 	})
 }
 

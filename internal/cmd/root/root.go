@@ -16,7 +16,9 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/build"
 	"github.com/dbtok/dbtok/internal/cmd/completion"
+	"github.com/dbtok/dbtok/internal/cmd/permissions"
 	"github.com/dbtok/dbtok/internal/cmd/profiles"
+	"github.com/dbtok/dbtok/internal/cmd/settings"
 	"github.com/dbtok/dbtok/internal/cmd/token"
 	"github.com/dbtok/dbtok/internal/cmd/version"
 	"github.com/dbtok/dbtok/internal/cmdutil"
@@ -182,6 +184,12 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(tokenCmd)
 	for _, c := range token.Shortcuts(f) {
 		c.GroupID = "tokens"
+		cmd.AddCommand(c)
+	}
+	// What workspace admins allow about tokens, for everybody.
+	cmd.AddGroup(&cobra.Group{ID: "policy", Title: "Workspace policy commands:"})
+	for _, c := range []*cobra.Command{settings.NewCmdSettings(f, nil), permissions.NewCmdPermissions(f, nil)} {
+		c.GroupID = "policy"
 		cmd.AddCommand(c)
 	}
 	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))

@@ -226,6 +226,9 @@ func createFailed(ctx context.Context, ws *workspace.Workspace, scope tokens.Sco
 		return failure.Wrapf(err, "cannot create a token for service principal %s in %s: workspace admin rights are needed (HTTP 403)", opts.ServicePrincipal, ws)
 	}
 	wrapped := ws.Fail("create a token", err)
+	if advice := tokens.MaxLifetimeAdvice(ctx, err, ws.Settings, opts.LifetimeSeconds); advice != "" {
+		return failure.Wrapf(err, "%s; %s", wrapped, advice)
+	}
 	if failure.MaybeApplied(err) {
 		return failure.Wrapf(err, "%s; %s", wrapped, tokens.ExplainMaybeCreated(ctx, err, ws.Place, scope, ws.Tokens, opts.Comment, started, nil))
 	}

@@ -235,6 +235,9 @@ func (j *job) create(ctx context.Context, opts *Options) error {
 	created, err := j.ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: j.comment, LifetimeSeconds: j.lifetime, Scopes: j.scopes, Autoscope: j.autoscope})
 	if err != nil {
 		msg := j.ws.Fail("create the new token", err).Error()
+		if advice := tokens.MaxLifetimeAdvice(ctx, err, j.ws.Settings, j.lifetime); advice != "" {
+			msg += "; " + advice
+		}
 		if failure.MaybeApplied(err) {
 			known := map[string]bool{}
 			for _, t := range j.listed {
