@@ -117,6 +117,10 @@ func exampleFixture(t *testing.T) []string {
 	seed("alice", "", "ci-eu", 100*24*time.Hour, 200*24*time.Hour)
 	seed("alice", "", "old", 300*24*time.Hour, 400*24*time.Hour)
 	seed("someone@example.com", "7d2e41b09c33", "laptop", 24*time.Hour, 30*24*time.Hour)
+	// A value found in a public repository, for revoke --value-stdin.
+	const leaked = "dapi0123456789abcdef0123456789abcdef"
+	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "someone@example.com", Comment: "pasted in a gist", Value: leaked, Lifetime: 30 * 24 * time.Hour})
+	must(t, err)
 	// Grants for `permissions revoke` to take away.
 	must(t, srv.GrantTokenPermission(emulator.TokenPermission{GroupName: "data-eng"}))
 	must(t, srv.GrantTokenPermission(emulator.TokenPermission{ServicePrincipalName: "6f1c0f5e-1111-2222-3333-444455556666"}))
@@ -142,6 +146,7 @@ func exampleFixture(t *testing.T) []string {
 	must(t, os.MkdirAll(bin, 0o700))
 	must(t, os.WriteFile(filepath.Join(bin, "gh"), []byte("#!/bin/sh\n[ \"$1 $2\" = \"secret set\" ] || exit 2\nmkdir -p \"$HOME/gh-secrets\" && cat > \"$HOME/gh-secrets/$3.secret\"\n"), 0o700))
 	return []string{
+		"LEAKED_TOKEN=" + leaked,
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 		"XDG_STATE_HOME=" + state,

@@ -44,6 +44,10 @@ func (c *Credentials) digestIDs(hostKey string) bool {
 	return c.record != nil && c.record.UsesDigestIDs(hostKey)
 }
 
+// UsesDigestIDs reports whether the workspace is known to derive token IDs
+// from values (SHA-256), so that a value names its token.
+func (c *Credentials) UsesDigestIDs(hostKey string) bool { return c.digestIDs(hostKey) }
+
 func (c *Credentials) learn(hostKey string) {
 	if c.digest[hostKey] {
 		return

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc"
@@ -15,6 +17,7 @@ import (
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
+	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -27,7 +30,10 @@ type Options struct {
 	// hints say where to check each workspace's credentials.
 	hints map[tokens.Place]string
 
-	IDs      []string
+	IDs []string
+	// Value is a token value read from stdin (--value-stdin): the token
+	// to revoke is the one whose ID is its digest.
+	Value    tokens.Secret
 	Filter   tokens.Filter
 	Scope    tokens.Scope
 	Consent  tokenflags.Consent
@@ -40,8 +46,9 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{Deps: f.Deps()}
 	var filter tokenflags.Filter
 	var sel tokenflags.Profiles
+	var valueStdin bool
 	cmd := &cobra.Command{
-		Use:     "revoke [TOKEN_ID...]",
+		Use:     "revoke [TOKEN_ID... | -]",
 		Aliases: []string{"delete", "rm"},
 		Short:   "Revoke personal access tokens",
 		Long: heredoc.Doc(`
@@ -63,13 +70,21 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			IDs, or that of the first other failure. With -o json, stdout gets
 			{"revoked": [...], "failed": [...]}. With --all-users, a workspace
 			admin revokes any user's tokens through the Token Management API.
+
+			"-" reads the IDs (or prefixes) from standard input, one per line.
+			--value-stdin revokes a leaked token given its value on standard
+			input (never as an argument, which would land in your shell's
+			history): workspaces derive a token's ID from its value (SHA-256),
+			so dbtok finds it among your tokens, or any user's with --all-users,
+			and says so clearly when none matches.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok revoke 5f3a0c9e81d2
 			$ dbtok revoke --comment 'ci-*' --created-before 90d --dry-run
 			$ dbtok revoke --expired --all-profiles --yes
 			$ dbtok revoke --all-users --created-by bob@example.com --yes
-			$ dbtok list -o json --jq '.[] | select(.comment == "old") | .token_id' | xargs -r dbtok revoke --yes
+			$ dbtok list -o json --jq '.[] | select(.comment == "old") | .token_id' | dbtok revoke - --yes
+			$ echo "$LEAKED_TOKEN" | dbtok revoke --value-stdin --all-users
 		`)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -83,12 +98,31 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 				return err
 			}
 			selecting := opts.Filter.Active() || opts.Scope.CreatedBy != ""
+			fromStdin := len(args) > 0 && slices.Contains(args, "-")
+			switch {
+			case fromStdin && len(args) > 1:
+				return failure.Usagef("- reads the token IDs from stdin: give no other IDs")
+			case valueStdin && (len(args) > 0 || selecting):
+				return failure.Usagef("--value-stdin names the token by its value: give no IDs or filters")
+			case valueStdin && sel.Active():
+				return failure.Usagef("--value-stdin looks in one workspace: select it with --profile")
+			case valueStdin:
+				v, err := readValue(opts.IO.In)
+				if err != nil {
+					return err
+				}
+				opts.Value = v
+			case fromStdin:
+				if args, err = readIDs(opts.IO.In); err != nil {
+					return err
+				}
+			}
 			switch {
 			case len(args) > 0 && selecting:
 				return failure.Usagef("give token IDs or filters, not both")
 			case len(args) > 0 && sel.Active():
 				return failure.Usagef("token IDs belong to one workspace: with --all-profiles or --profiles, select tokens with filters")
-			case len(args) == 0 && !selecting:
+			case len(args) == 0 && !selecting && opts.Value.IsZero():
 				return failure.Usagef("no token ID given: pass the IDs to revoke, or filters such as --comment (see `dbtok list`)")
 			case opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers:
 				return failure.Usagef("--created-by goes with --all-users")
@@ -114,6 +148,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	sel.Register(cmd, f.CompleteProfiles)
 	opts.Consent.Register(cmd, "revoke")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
+	cmd.Flags().BoolVar(&valueStdin, "value-stdin", false, "revoke the token whose value is on standard input (a leaked token)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID); a filter on its own")
 	return cmd
 }
@@ -125,7 +160,11 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	}
 	var plan *tokens.Plan
 	var listFailed error
-	if len(opts.IDs) > 0 {
+	if !opts.Value.IsZero() {
+		if plan, err = planByValue(ctx, opts); err != nil {
+			return err
+		}
+	} else if len(opts.IDs) > 0 {
 		if plan, err = planByID(ctx, opts); err != nil {
 			return err
 		}
@@ -268,12 +307,99 @@ func planByID(ctx context.Context, opts *Options) (*tokens.Plan, error) {
 			return nil, err
 		}
 	}
+	return plan, refuseCredentials(plan, opts)
+}
+
+// refuseCredentials stops a plan that names a token a profile signs in
+// with, unless --include-own.
+func refuseCredentials(plan *tokens.Plan, opts *Options) error {
 	if creds := plan.Credentials(); len(creds) > 0 && !opts.Consent.IncludeOwn {
 		t := creds[0]
-		return nil, failure.Usagef("token %s is the credential %s: revoking it locks %s out; pass --include-own to revoke it anyway (it goes last); nothing was revoked",
+		return failure.Usagef("token %s is the credential %s: revoking it locks %s out; pass --include-own to revoke it anyway (it goes last); nothing was revoked",
 			t.Token.ID, tokens.SignsIn(t.SignsIn), pronoun(t.SignsIn))
 	}
-	return plan, nil
+	return nil
+}
+
+// planByValue finds the token whose ID is the digest of the value, in one
+// listing of the workspace (any user's with --all-users).
+func planByValue(ctx context.Context, opts *Options) (*tokens.Plan, error) {
+	ws, err := opts.Workspace("")
+	if err != nil {
+		return nil, err
+	}
+	opts.hint(ws)
+	list, err := opts.Scope.List(ctx, ws.Tokens)
+	if err != nil {
+		return nil, ws.Fail("list tokens (to find the token with that value)", err)
+	}
+	creds := opts.Credentials(nil, ws)
+	creds.Learn(ws.Key(), list)
+	id := opts.Value.Digest()
+	plan := &tokens.Plan{Verb: "revoke"}
+	for _, t := range list {
+		if t.ID == id {
+			plan.Add(tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: opts.Scope, Token: t, Listed: true})
+		}
+	}
+	if len(plan.Targets) == 0 {
+		whose := "of yours"
+		other := "; a workspace admin can look among every user's tokens with --all-users"
+		if opts.Scope.AllUsers {
+			whose, other = "of any user", ""
+		}
+		unsure := ""
+		if !creds.UsesDigestIDs(ws.Key()) {
+			unsure = fmt.Sprintf(" (dbtok cannot tell whether %s derives token IDs from values; if it does not, find the token by its comment or creation time with `%s%s` and revoke it by ID)", ws.Host, opts.Scope.ListCommand(), ws.ProfileFlag())
+		}
+		return nil, failure.NotFoundf("no token %s in %s has this value (its ID would be %s): it is revoked already, or belongs to another workspace%s%s; nothing was revoked",
+			whose, ws, id, other, unsure)
+	}
+	plan.Mark(creds)
+	return plan, refuseCredentials(plan, opts)
+}
+
+// maxStdin bounds what is read from standard input: IDs or one value.
+const maxStdin = 1 << 20
+
+// readIDs reads token IDs (or prefixes) from r, one per line; blank lines
+// are skipped.
+func readIDs(r io.Reader) ([]string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxStdin+1))
+	if err != nil {
+		return nil, failure.Usagef("cannot read token IDs from stdin: %v", err)
+	}
+	if len(data) > maxStdin {
+		return nil, failure.Usagef("stdin holds more than %d bytes of token IDs: revoke them in batches", maxStdin)
+	}
+	var ids []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			ids = append(ids, line)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, failure.Usagef("no token IDs on stdin: give one per line")
+	}
+	return ids, nil
+}
+
+// readValue reads one token value from r. It is masked in every message
+// from here on.
+func readValue(r io.Reader) (tokens.Secret, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 64<<10))
+	if err != nil {
+		return tokens.Secret{}, failure.Usagef("cannot read the token value from stdin: %v", err)
+	}
+	v := strings.TrimSpace(string(data))
+	redact.Add(v)
+	switch {
+	case v == "":
+		return tokens.Secret{}, failure.Usagef("no token value on stdin: pipe it in, e.g. pbpaste | dbtok revoke --value-stdin")
+	case strings.ContainsAny(v, " \t\r\n"):
+		return tokens.Secret{}, failure.Usagef("stdin holds more than one word: give exactly one token value")
+	}
+	return tokens.NewSecret(v), nil
 }
 
 func describeIDs(ids []string) string {

@@ -28,9 +28,28 @@ func TestNewCmdRevoke(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    []string
+		stdin   string
 		check   func(t *testing.T, o *Options)
 		wantErr string
 	}{
+		{name: "IDs from stdin", args: []string{"-"}, stdin: "abcdef12\n\n  " + fullID + "  \n", check: func(t *testing.T, o *Options) {
+			if !slices.Equal(o.IDs, []string{"abcdef12", fullID}) {
+				t.Errorf("IDs %q", o.IDs)
+			}
+		}},
+		{name: "bad ID from stdin", args: []string{"-"}, stdin: "abc\n", wantErr: `token ID "abc" is too short`},
+		{name: "no IDs on stdin", args: []string{"-"}, stdin: "\n \n", wantErr: "no token IDs on stdin"},
+		{name: "stdin and IDs", args: []string{"-", fullID}, wantErr: "give no other IDs"},
+		{name: "too much stdin", args: []string{"-"}, stdin: strings.Repeat(fullID+"\n", maxStdin/64), wantErr: "more than 1048576 bytes"},
+		{name: "value from stdin", args: []string{"--value-stdin"}, stdin: "dapi0123456789\n", check: func(t *testing.T, o *Options) {
+			if o.Value.Reveal() != "dapi0123456789" || len(o.IDs) != 0 {
+				t.Errorf("options %+v", o)
+			}
+		}},
+		{name: "no value", args: []string{"--value-stdin"}, stdin: " \n", wantErr: "no token value on stdin"},
+		{name: "two values", args: []string{"--value-stdin"}, stdin: "dapi1\ndapi2\n", wantErr: "give exactly one token value"},
+		{name: "value and filter", args: []string{"--value-stdin", "--expired"}, wantErr: "give no IDs or filters"},
+		{name: "value in several profiles", args: []string{"--value-stdin", "--all-profiles"}, wantErr: "--value-stdin looks in one workspace"},
 		{name: "full ID", args: []string{fullID}, check: func(t *testing.T, o *Options) {
 			if !slices.Equal(o.IDs, []string{fullID}) || o.Filter.Active() || o.Consent != (tokenflags.Consent{}) || o.Parallel != 32 || o.Profiles != nil {
 				t.Errorf("options %+v", o)
@@ -66,6 +85,7 @@ func TestNewCmdRevoke(t *testing.T) {
 			e := cmdtest.New(t)
 			e.AddProfile("a", hostA)
 			e.AddProfile("b", hostB)
+			e.Stdin.WriteString(tt.stdin)
 			var got *Options
 			cmd := NewCmdRevoke(e.Factory(), func(_ context.Context, o *Options) error {
 				got = o
@@ -679,5 +699,39 @@ func TestRevokeEnvironmentCredential(t *testing.T) {
 	cmdtest.Contains(t, "error", err.Error(), "is the credential DATABRICKS_TOKEN signs in with")
 	if !w.fake.Has(envTok.ID) {
 		t.Error("revoked")
+	}
+}
+
+// --value-stdin finds the token whose ID is the value's digest, among the
+// user's own tokens or, with --all-users, everyone's; and says clearly
+// when none has it.
+func TestRevokeByValue(t *testing.T) {
+	w := setup(t)
+	theirs, theirValue := w.fake.Add(tokenstest.Seed{Comment: "bob's", Owner: "bob"})
+	mine, myValue := w.fake.Add(tokenstest.Seed{Comment: "leaked"})
+	if err := w.run(t, func(o *Options) { o.Value = myValue }); err != nil {
+		t.Fatal(err)
+	}
+	if r := decode(t, w.e.Stdout.Bytes()); len(r.Revoked) != 1 || r.Revoked[0].TokenID != mine.ID {
+		t.Errorf("revoked %+v", r.Revoked)
+	}
+	err := w.run(t, func(o *Options) { o.Value = myValue })
+	cmdtest.Code(t, err, failure.NotFound)
+	cmdtest.Contains(t, "error", err.Error(), "no token of yours in profile DEFAULT", "its ID would be "+mine.ID, "--all-users")
+	err = w.run(t, func(o *Options) { o.Value = theirValue })
+	cmdtest.Code(t, err, failure.NotFound)
+	if err := w.run(t, func(o *Options) { o.Value = theirValue; o.Scope.AllUsers = true }); err != nil {
+		t.Fatal(err)
+	}
+	if w.fake.Has(theirs.ID) {
+		t.Errorf("bob's token is still live")
+	}
+	// The profile's own credential is protected like its ID.
+	own, _ := w.fake.Value(w.cred.ID)
+	err = w.run(t, func(o *Options) { o.Value = own })
+	cmdtest.Code(t, err, failure.Usage)
+	cmdtest.Contains(t, "error", err.Error(), "is the credential profile DEFAULT signs in with", "--include-own")
+	if !w.fake.Has(w.cred.ID) {
+		t.Error("the credential was revoked")
 	}
 }
