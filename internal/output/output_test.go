@@ -225,6 +225,9 @@ func TestRelative(t *testing.T) {
 		3*24*time.Hour - time.Second:   "in 3d",
 		time.Hour - time.Second:        "in 1h",
 		90*time.Minute - time.Second:   "in 1h",
+		400 * time.Millisecond:         "just now",
+		-4 * time.Second:               "just now",
+		6 * time.Second:                "in 6s",
 	} {
 		if got := output.Relative(now, now.Add(d)); got != want {
 			t.Errorf("Relative(%v) = %q, want %q", d, got, want)

@@ -9,11 +9,19 @@ import (
 // "3h ago". Precision drops as the distance grows.
 func Relative(now, t time.Time) string {
 	d := t.Sub(now)
+	if d > -justNow && d < justNow {
+		// Clocks of client and workspace differ by a little: a token
+		// created a moment ago must not read "in 0s".
+		return "just now"
+	}
 	if d >= 0 {
 		return "in " + Span(d)
 	}
 	return Span(-d) + " ago"
 }
+
+// justNow is how close to now a time reads "just now".
+const justNow = 5 * time.Second
 
 // Span renders a duration in its largest sensible unit, rounded to the
 // nearest: a 100-day token created a moment ago expires "in 100d", not

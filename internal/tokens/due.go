@@ -56,14 +56,21 @@ func (d Due) Check(t Token, now time.Time) (bool, string) {
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
-// roughly is a duration in whole days (hours below two days).
+// roughly is a duration in words, in whole days (smaller units below two
+// of the next).
 func roughly(d time.Duration) string {
-	if d < 48*time.Hour {
-		h := int(d.Round(time.Hour) / time.Hour)
-		if h == 1 {
-			return "1 hour"
-		}
-		return fmt.Sprintf("%d hours", h)
+	unit, name := 24*time.Hour, "day"
+	switch {
+	case d < 2*time.Minute:
+		unit, name = time.Second, "second"
+	case d < 2*time.Hour:
+		unit, name = time.Minute, "minute"
+	case d < 48*time.Hour:
+		unit, name = time.Hour, "hour"
 	}
-	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	n := int(d / unit)
+	if n == 1 {
+		return "1 " + name
+	}
+	return fmt.Sprintf("%d %ss", n, name)
 }

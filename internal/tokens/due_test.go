@@ -30,6 +30,8 @@ func TestDue(t *testing.T) {
 		{"never expires", Due{Within: 3650 * day}, tok(day, 0), false, "it never expires"},
 		{"old", Due{OlderThan: 30 * day}, tok(40*day, 365*day), true, "it was created 40 days ago, more than 30d"},
 		{"young", Due{OlderThan: 30 * day}, tok(day, 365*day), false, "it was created 24 hours ago, not more than 30d"},
+		{"brand new", Due{OlderThan: 30 * day}, tok(90*time.Second, 365*day), false, "it was created 90 seconds ago"},
+		{"an hour old", Due{OlderThan: 30 * day}, tok(time.Hour, 365*day), false, "it was created 60 minutes ago"},
 		{"either is enough", Due{Within: 14 * day, OlderThan: 30 * day}, tok(40*day, 365*day), true, "not within 14d; it was created 40 days ago, more than 30d"},
 		{"unused rule first", Due{Within: 14 * day}, func() Token {
 			t := tok(100*day, 365*day)

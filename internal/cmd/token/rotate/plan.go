@@ -331,8 +331,8 @@ func notDue(opts *Options, js []*job) {
 			whys = append(whys, fmt.Sprintf("token %s: %s", t.ID, why))
 		}
 		if !due {
-			j.notDue = strings.Join(whys, "; ") + ": not rotated"
-			j.skipped = fmt.Sprintf("in %s, %s", j.ws, j.notDue)
+			j.notDue = strings.Join(whys, "; ")
+			j.skipped = fmt.Sprintf("in %s, %s: not rotated", j.ws, j.notDue)
 		}
 	}
 }
