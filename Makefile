@@ -146,6 +146,12 @@ status=0; ./bin/dbtok list --expiring-within 7d --fail-if-any -o table || status
 echo "(exit status $$status: 5 means something is about to expire)"
 say dbtok rotate --comment ci --lifetime 60d
 ./bin/dbtok rotate --comment ci --lifetime 60d -o table
+say dbtok create --lifetime 30d --comment bi --scope sql,jobs --out $$dir/bi.token
+./bin/dbtok create --lifetime 30d --comment bi --scope sql,jobs --out "$$dir/bi.token" -o table
+say "dbtok rotate --comment bi --pipe-to 'cat > $$dir/bi.token'   # keeps the scopes; the value only on the command's stdin"
+./bin/dbtok rotate --comment bi --pipe-to "cat > '$$dir/bi.token'" -o table
+say "dbtok rotate --comment bi --if-expiring-within 14d --pipe-to ...   # from cron: not due, nothing done"
+./bin/dbtok rotate --comment bi --if-expiring-within 14d --pipe-to "cat > '$$dir/bi.token'" -o table
 id=$$(sed -n 's/.*"token_id": "\([0-9a-f]*\)".*/\1/p' "$$dir/deploy.json" | cut -c1-12)
 say "dbtok revoke $$id"
 ./bin/dbtok revoke "$$id" -o table
