@@ -58,6 +58,8 @@ type Workspace struct {
 	// CredentialFromEnv is set when that PAT is DATABRICKS_TOKEN rather
 	// than the profile's token line.
 	CredentialFromEnv bool
+	// HostFromEnv is set when the host is DATABRICKS_HOST's.
+	HostFromEnv bool
 }
 
 // Signer names what signs in with the workspace's credential: its profile,
@@ -186,7 +188,7 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 	// all, every auth method would fail or wait for a metadata service:
 	// say what is wrong now, as a network problem, not a credential one.
 	if n := network(probe); n != nil && n.Kind != failure.KindProtocol {
-		n.Message = fmt.Sprintf("cannot reach %s to sign in: %s; check the host and your network", authWhere(cfg), n.Message)
+		n.Message = fmt.Sprintf("cannot reach %s to sign in: %s; %s", authWhere(cfg), n.Message, hostHint(cfg.Profile != ""))
 		return nil, n
 	}
 	// Authenticate now rather than inside the first API call, so that
@@ -212,6 +214,7 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 		ws.Credential = tokens.NewSecret(cfg.Token)
 		ws.CredentialFromEnv = os.Getenv("DATABRICKS_TOKEN") != ""
 	}
+	ws.HostFromEnv = os.Getenv("DATABRICKS_HOST") != ""
 	return ws, nil
 }
 
@@ -353,6 +356,11 @@ func authWhere(cfg *config.Config) string {
 
 func authError(cfg *config.Config, path string, err error) error {
 	if cfg.Host == "" {
+		if cfg.Profile == "" && hasCredentials(cfg) {
+			// The SDK reads no config file once credentials come from the
+			// environment, so a profile's host does not apply either.
+			return &failure.ConfigError{Msg: fmt.Sprintf("no Databricks host configured: %s is set, so the config file is not read (the Databricks SDK's rule); set DATABRICKS_HOST as well, or pass --profile NAME to use a profile's host", envCredentialNames())}
+		}
 		return &failure.AuthError{Msg: "no Databricks host configured: set DATABRICKS_HOST, or pass --profile with a profile that has a host"}
 	}
 	where := cfg.Host
@@ -391,6 +399,26 @@ func credentialNames(cfg *config.Config) []string {
 		}
 	}
 	return names
+}
+
+// envCredentialNames names the environment variables that set credentials
+// (DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID, ...), never their values.
+func envCredentialNames() string {
+	var names []string
+	for _, a := range config.ConfigAttributes {
+		if !a.HasAuthAttribute() {
+			continue
+		}
+		for _, env := range a.EnvVars {
+			if os.Getenv(env) != "" {
+				names = append(names, env)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "a credential variable"
+	}
+	return strings.Join(names, " and ")
 }
 
 // registerSecrets teaches the redactor every credential the SDK resolved,
@@ -454,5 +482,21 @@ func hostMetadata(cfg *config.Config, failed *error) config.HostMetadataResolver
 // Fail describes a failed call: "cannot <action> in <workspace>: <cause>;
 // <what to do>", keeping err's kind and exit code.
 func (w *Workspace) Fail(action string, err error) error {
-	return failure.Wrapf(err, "cannot %s in %s: %s", action, w, failure.Cause(err, w.CredentialsHint()))
+	cause := failure.Cause(err, w.CredentialsHint())
+	if failure.KindOf(err) == failure.KindUnreachable && w.HostFromEnv {
+		cause = strings.Replace(cause, "check the host and your network", hostHint(w.Profile != ""), 1)
+	}
+	return failure.Wrapf(err, "cannot %s in %s: %s", action, w, cause)
+}
+
+// hostHint says what to check when the host does not answer: the host is
+// DATABRICKS_HOST's when that is set, whatever the profile says.
+func hostHint(profile bool) string {
+	switch {
+	case os.Getenv("DATABRICKS_HOST") == "":
+		return "check the host and your network"
+	case profile:
+		return "check DATABRICKS_HOST, which overrides the profile's host, and your network"
+	}
+	return "check DATABRICKS_HOST and your network"
 }

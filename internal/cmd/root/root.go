@@ -5,6 +5,7 @@ package root
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -26,6 +27,7 @@ import (
 	"github.com/dbtok/dbtok/internal/iostreams"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/sdklog"
+	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -137,6 +139,14 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			}
 			if g.Debug {
 				sdklog.Install(f.IOStreams.ErrOut, true)
+			}
+			if g.ConfigFile != "" && !f.NoConfig {
+				// A file named on the command line that is not there is a
+				// typo, not a fresh machine: say so before anything else.
+				path := workspace.ConfigPath(g.ConfigFile)
+				if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+					return failure.Usagef("--config-file %s does not exist; name an existing Databricks config file, or leave the flag out to use $DATABRICKS_CONFIG_FILE or ~/.databrickscfg", path)
+				}
 			}
 			return nil
 		},
