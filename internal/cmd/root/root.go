@@ -29,6 +29,7 @@ import (
 	"github.com/dbtok/dbtok/internal/sdklog"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Main runs dbtok with the process's arguments and returns its exit code.
@@ -49,6 +50,9 @@ func Main() int {
 	f := NewFactory(ios)
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(os.Args[1:])
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], cobra.ShellCompRequestCmd) {
+		plainFlagUsage(cmd)
+	}
 	err := cmd.ExecuteContext(ctx)
 	code := reportError(ios, cmd, err)
 	if sig := stopped(); sig != nil && code != failure.OK {
@@ -239,4 +243,16 @@ func unknownCommand(root *cobra.Command, msg string) string {
 		return cmdutil.UnknownCommand(root, parts[1])
 	}
 	return first + "; see `dbtok --help`"
+}
+
+// plainFlagUsage drops the backticks that name a flag's value in --help
+// ("the token's `TEXT`" shows as --comment TEXT) from every flag's usage:
+// shells show completion descriptions as they are, backticks and all.
+func plainFlagUsage(cmd *cobra.Command) {
+	strip := func(fl *pflag.Flag) { _, fl.Usage = pflag.UnquoteUsage(fl) }
+	cmd.PersistentFlags().VisitAll(strip)
+	cmd.Flags().VisitAll(strip)
+	for _, sub := range cmd.Commands() {
+		plainFlagUsage(sub)
+	}
 }

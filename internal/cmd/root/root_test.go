@@ -5,10 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/dbtok/dbtok/internal/cmd/completion"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // The completion scripts shipped in completions/ must match what the
@@ -54,4 +58,39 @@ func TestCommittedDocsAreCurrent(t *testing.T) {
 			t.Errorf("docs/%s is stale: run `make docs` and commit the result", filepath.Base(w))
 		}
 	}
+}
+
+// Backticks in a flag's usage name its value in --help (--comment TEXT):
+// anything else in them (a command, say) would show up as the value's
+// name. And completion descriptions carry no backticks at all.
+func TestFlagUsagePlaceholders(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	cmd := NewCmdRoot(NewFactory(ios))
+	placeholder := regexp.MustCompile("^[A-Z][A-Z0-9_]*(/[A-Z][A-Z0-9_]*)*$")
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		check := func(fl *pflag.Flag) {
+			name, _ := pflag.UnquoteUsage(fl)
+			if strings.Contains(fl.Usage, "`") && !placeholder.MatchString(name) {
+				t.Errorf("%s --%s: %q between backticks is not a value's name", c.CommandPath(), fl.Name, name)
+			}
+		}
+		c.LocalFlags().VisitAll(check)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd)
+	plainFlagUsage(cmd)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+			if strings.Contains(fl.Usage, "`") {
+				t.Errorf("%s --%s: completion description keeps backticks: %q", c.CommandPath(), fl.Name, fl.Usage)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd)
 }

@@ -128,9 +128,10 @@ func TestRootThroughFactory(t *testing.T) {
 		t.Errorf("version --jq: %q", stdout)
 	}
 
-	// A missing config file is a configuration error.
+	// A config file named on the command line that is not there is a
+	// usage error that names it.
 	code, _, stderr = execute(t, "profiles", "--config-file", cfg+".missing")
-	if code != failure.Usage || !strings.Contains(stderr, "config file not found") {
+	if code != failure.Usage || !strings.Contains(stderr, "--config-file "+cfg+".missing does not exist") {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
