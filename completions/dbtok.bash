@@ -12,7 +12,36 @@ __dbtok_debug()
 __dbtok_init_completion()
 {
     COMPREPLY=()
-    _get_comp_words_by_ref "$@" cur prev words cword
+    if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+        _get_comp_words_by_ref "$@" cur prev words cword
+        return
+    fi
+    # Without bash-completion: the words up to the cursor, split on blanks
+    # only, so that --flag=value and host:port stay one word.
+    local line="${COMP_LINE:0:COMP_POINT}"
+    read -r -a words <<< "$line"
+    if [[ ${#words[@]} -eq 0 || $line == *[[:space:]] ]]; then
+        words+=("")
+    fi
+    cword=$(( ${#words[@]} - 1 ))
+    cur=${words[cword]}
+    prev=${words[cword-1]-}
+}
+
+# _filedir, from bash-completion when it is loaded, else compgen.
+__dbtok_filedir()
+{
+    if declare -F _filedir >/dev/null 2>&1; then
+        _filedir "$@"
+        return
+    fi
+    local IFS=$'\n'
+    if [[ ${1-} == -d ]]; then
+        COMPREPLY+=($(compgen -d -- "$cur"))
+    else
+        COMPREPLY+=($(compgen -f -- "$cur"))
+    fi
+    compopt -o filenames 2>/dev/null
 }
 
 # This function calls the dbtok program to obtain the completion
@@ -118,7 +147,7 @@ __dbtok_process_completion_results() {
             fullFilter+="$filter|"
         done
 
-        filteringCmd="_filedir $fullFilter"
+        filteringCmd="__dbtok_filedir $fullFilter"
         __dbtok_debug "File filtering command: $filteringCmd"
         $filteringCmd
     elif (((directive & shellCompDirectiveFilterDirs) != 0)); then
@@ -128,10 +157,10 @@ __dbtok_process_completion_results() {
         subdir=${completions[0]}
         if [[ -n $subdir ]]; then
             __dbtok_debug "Listing directories in $subdir"
-            pushd "$subdir" >/dev/null 2>&1 && _filedir -d && popd >/dev/null 2>&1 || return
+            pushd "$subdir" >/dev/null 2>&1 && __dbtok_filedir -d && popd >/dev/null 2>&1 || return
         else
             __dbtok_debug "Listing directories in ."
-            _filedir -d
+            __dbtok_filedir -d
         fi
     else
         __dbtok_handle_completion_types
@@ -170,7 +199,7 @@ __dbtok_handle_activeHelp() {
                 # the call to _filedir will fill COMPREPLY if files match.
                 if (((directive & shellCompDirectiveNoFileComp) == 0)); then
                     __dbtok_debug "Listing files"
-                    _filedir
+                    __dbtok_filedir
                 fi
             fi
 

@@ -27,6 +27,18 @@ read -r -a COMP_WORDS <<< "$LINE"; COMP_WORDS+=("")
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE="$LINE "; COMP_POINT=${#COMP_LINE}
 __start_dbtok 2>/dev/null; printf '%s\n' "${COMPREPLY[@]}"`, script, line)
 	},
+	// Without the bash-completion package: nothing but bash and the
+	// script, and nothing may reach stderr ("command not found").
+	"bash-alone": func(t *testing.T, script, line string) string {
+		// (compopt works only inside a real completion; a test calls the
+		// function directly.)
+		return shellOutput(t, "bash", "-c", `source "$SCRIPT"; compopt() { :; }
+if declare -F _get_comp_words_by_ref _filedir >/dev/null; then echo "bash-completion is loaded" >&2; exit 1; fi
+read -r -a COMP_WORDS <<< "$LINE"; COMP_WORDS+=("")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE="$LINE "; COMP_POINT=${#COMP_LINE}
+__start_dbtok 2>stderr.txt; printf '%s\n' "${COMPREPLY[@]}"
+if [ -s stderr.txt ]; then cat stderr.txt >&2; exit 1; fi`, script, line)
+	},
 	"zsh": func(t *testing.T, script, line string) string {
 		// Outside the line editor zsh has no completion widget, so the
 		// functions the script hands its candidates to print them instead.
@@ -49,9 +61,14 @@ func shellOutput(t *testing.T, shell string, args ...string) string {
 	script, line := args[len(args)-2], args[len(args)-1]
 	cmd := exec.Command(shell, args[:len(args)-2]...)
 	cmd.Env = append(shellEnv, "SCRIPT="+script, "LINE="+line)
+	cmd.Dir = t.TempDir()
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s: %v\n%s", shell, err, out)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("%s: %v\n%s%s", shell, err, out, stderr)
 	}
 	return string(out)
 }
@@ -65,10 +82,11 @@ func TestShellCompletion(t *testing.T) {
 	for _, tok := range srv.Tokens("alice") {
 		ids = append(ids, tok.TokenID)
 	}
-	scripts := map[string]string{"bash": "dbtok.bash", "zsh": "_dbtok", "fish": "dbtok.fish"}
+	scripts := map[string]string{"bash": "dbtok.bash", "bash-alone": "dbtok.bash", "zsh": "_dbtok", "fish": "dbtok.fish"}
 	for shell, file := range scripts {
 		t.Run(shell, func(t *testing.T) {
-			testtool.Need(t, shell, testtool.Packages[shell])
+			bin := strings.TrimSuffix(shell, "-alone")
+			testtool.Need(t, bin, testtool.Packages[bin])
 			script, _ := filepath.Abs(filepath.Join("..", "..", "completions", file))
 			got := completeIn[shell](t, script, "dbtok token revoke")
 			for _, id := range ids {
@@ -76,7 +94,7 @@ func TestShellCompletion(t *testing.T) {
 					t.Errorf("revoke <TAB> does not offer %s; it offers:\n%s", id, got)
 				}
 			}
-			if shell != "bash" && !strings.Contains(got, "deploy") {
+			if bin != "bash" && !strings.Contains(got, "deploy") {
 				t.Errorf("revoke <TAB> does not describe the tokens by comment:\n%s", got)
 			}
 			got = completeIn[shell](t, script, "dbtok list --profile")

@@ -21,18 +21,24 @@ func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 
 			Completion covers commands and flags, profile names for --profile
 			(read from your config file), token IDs for revoke (fetched from
-			the workspace, with their comments), and --output formats.
-			Release archives and packages ship these scripts in completions/.
+			the workspace, with their comments), scope names, durations and
+			--output formats. Release archives and packages ship these
+			scripts in completions/. The bash script needs nothing but bash;
+			it uses the bash-completion package when that is loaded.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
-			# bash: current shell, then permanently
+			# bash: the current shell, then every new one (works without the
+			# bash-completion package too)
 			$ source <(dbtok completion bash)
+			$ mkdir -p ~/.local/share/bash-completion/completions
 			$ dbtok completion bash > ~/.local/share/bash-completion/completions/dbtok
 
-			# zsh: any folder on your $fpath, e.g. ~/.zfunc with fpath+=(~/.zfunc)
-			$ dbtok completion zsh > ~/.zfunc/_dbtok
+			# zsh: a folder of yours on $fpath (fpath=(~/.zfunc $fpath) before
+			# compinit in ~/.zshrc)
+			$ mkdir -p ~/.zfunc && dbtok completion zsh > ~/.zfunc/_dbtok
 
 			# fish
+			$ mkdir -p ~/.config/fish/completions
 			$ dbtok completion fish > ~/.config/fish/completions/dbtok.fish
 
 			# PowerShell
