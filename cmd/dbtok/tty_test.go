@@ -275,7 +275,7 @@ func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
 	_, _, err := srv.Seed("alice", "decoy", srv.Now().Add(-time.Hour), 24*time.Hour)
 	must(t, err)
 	s := startTTY(t, env, 120, "rotate", "--update-profile")
-	s.waitFor("Number for profile DEFAULT (Enter to cancel): ")
+	s.waitFor("Number for profile DEFAULT (" + srv.URL + "), Enter to cancel: ")
 	if !strings.Contains(s.output(), "in "+srv.URL+"? dbtok did not create it") {
 		t.Errorf("the question does not name the workspace:\n%s", s.output())
 	}
@@ -312,7 +312,7 @@ func TestTTYRotateAsksWhichTokenTheProfileUses(t *testing.T) {
 	srv, env = ttyEnvWith(t, legacy)
 	before := len(srv.Tokens("alice"))
 	s = startTTY(t, env, 120, "rotate", "--update-profile")
-	s.waitFor("Number for profile DEFAULT (Enter to cancel): ")
+	s.waitFor("Number for profile DEFAULT (" + srv.URL + "), Enter to cancel: ")
 	s.send("\r")
 	if code, out := s.wait(); code != 2 || !strings.Contains(out, "no token chosen: nothing rotated") {
 		t.Errorf("exit %d:\n%s", code, out)
@@ -468,5 +468,35 @@ func TestTTYConfirmsARotationOfSeveralTokens(t *testing.T) {
 	}
 	if n := countComment(srv, "ci"); n != 1 {
 		t.Errorf("%d tokens with comment ci, want the new one only", n)
+	}
+}
+
+// On a narrow terminal the picker's rows are aligned and cut to its width
+// (the comment gives way), never wrapped; Ctrl-D at the question leaves the
+// next line of output on a line of its own.
+func TestTTYRotatePickerFitsANarrowTerminal(t *testing.T) {
+	srv, env := ttyEnvWith(t, emulator.Options{Users: scriptUsers, RandomIDs: true})
+	_, _, err := srv.Seed("alice", "a decoy with a rather long comment that cannot fit", srv.Now().Add(-time.Hour), 24*time.Hour)
+	must(t, err)
+	s := startTTY(t, env, 40, "rotate", "--update-profile")
+	s.waitFor("Enter to cancel: ")
+	rows := 0
+	for _, line := range strings.Split(s.output(), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if !regexp.MustCompile(`^\d\)\s`).MatchString(line) {
+			continue
+		}
+		rows++
+		if w := runewidth.StringWidth(line); w > 40 {
+			t.Errorf("row of %d columns on a 40-column terminal: %q", w, line)
+		}
+	}
+	if rows != 2 || !strings.Contains(s.output(), "…") {
+		t.Errorf("want 2 rows, the long comment cut with …:\n%s", s.output())
+	}
+	s.send("\x04")
+	code, out := s.wait()
+	if code != 2 || !regexp.MustCompile(`Enter to cancel: \r?\n(\x1b\[[0-9;]*m)*Error: no token chosen`).MatchString(out) {
+		t.Errorf("exit %d; after Ctrl-D the error must start a new line:\n%q", code, out)
 	}
 }

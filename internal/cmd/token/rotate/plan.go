@@ -254,7 +254,7 @@ func (j *job) pick(ctx context.Context, opts *Options) (tokens.Token, error) {
 		return tokens.Token{}, err
 	}
 	for {
-		answer, err := opts.IO.Ask(ctx, fmt.Sprintf("Number for profile %s (Enter to cancel): ", j.profile))
+		answer, err := opts.IO.Ask(ctx, fmt.Sprintf("Number for profile %s (%s), Enter to cancel: ", j.profile, output.Sanitize(j.ws.Host)))
 		if err != nil {
 			return tokens.Token{}, failure.Wrap("interrupted: nothing rotated", failure.Interrupted(err))
 		}
