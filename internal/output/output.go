@@ -70,6 +70,10 @@ type Column struct {
 	Flex bool
 	// Wide columns appear only with -o wide (and in CSV).
 	Wide bool
+	// Short is a narrower header ("USED" for "LAST USED") for a terminal
+	// too narrow for the full one: a column is never wider than its
+	// values only to fit its header.
+	Short string
 }
 
 // Row is one table row; Style colours it on a terminal.

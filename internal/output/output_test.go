@@ -322,3 +322,32 @@ func TestWriteJSONStreamsSlicesIdentically(t *testing.T) {
 		}
 	}
 }
+
+// A header wider than its column's values gives way to its short form on a
+// narrow terminal, before any value is cut; with room, the full header.
+func TestShortHeadersOnANarrowTerminal(t *testing.T) {
+	tab := table{Columns: []output.Column{
+		{Header: "ID"}, {Header: "CREATED BY", Short: "BY", Flex: true}, {Header: "LAST USED", Short: "USED"}, {Header: "COMMENT", Flex: true},
+	}}
+	tab.Rows = []output.Row{{Cells: []output.Cell{output.Text("1"), output.Text("alice@example.com"), output.Text("today"), output.Text("a comment")}}}
+	wide, _ := render(t, "table", output.Context{TTY: true, Width: 120}, tab)
+	if !strings.HasPrefix(wide, "ID  CREATED BY         LAST USED  COMMENT\n") {
+		t.Errorf("with room, full headers:\n%s", wide)
+	}
+	narrow, _ := render(t, "table", output.Context{TTY: true, Width: 36}, tab)
+	lines := strings.Split(strings.TrimSuffix(narrow, "\n"), "\n")
+	if lines[0] != "ID  CREATED BY      USED   COMMENT" || lines[1] != "1   alice@example…  today  a comment" {
+		t.Errorf("at 36 columns:\n%s", narrow)
+	}
+	tight, _ := render(t, "table", output.Context{TTY: true, Width: 28}, tab)
+	if !strings.HasPrefix(tight, "ID  BY       USED   COMMENT\n1   alice@…  today  a comme…\n") {
+		t.Errorf("at 28 columns, the squeezed column takes its short header:\n%s", tight)
+	}
+	for _, out := range []string{narrow, tight} {
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if w := runewidth.StringWidth(line); w > 36 {
+				t.Errorf("line of %d columns: %q", w, line)
+			}
+		}
+	}
+}

@@ -77,20 +77,36 @@ func writeTable(b *bytes.Buffer, t Table, c *Context) {
 		return
 	}
 	widths := make([]int, len(cols))
+	values := make([]int, len(cols)) // the widest value of each column
 	flex := make([]bool, len(cols))
 	header := make([]string, len(cols))
-	for i, ci := range cols {
-		header[i] = t.Columns[ci].Header
-		widths[i] = runewidth.StringWidth(header[i])
-		flex[i] = t.Columns[ci].Flex
-	}
 	for _, line := range cells {
 		for i, s := range line {
-			widths[i] = max(widths[i], runewidth.StringWidth(s))
+			values[i] = max(values[i], runewidth.StringWidth(s))
 		}
 	}
+	for i, ci := range cols {
+		header[i] = t.Columns[ci].Header
+		widths[i] = max(values[i], runewidth.StringWidth(header[i]))
+		flex[i] = t.Columns[ci].Flex
+	}
 	if c.Width > 0 && !c.Wide {
+		// Too wide: first the short headers, where a header is wider than
+		// its column's values, then the flexible columns give way.
+		for i, ci := range cols {
+			if short := t.Columns[ci].Short; short != "" && values[i] < runewidth.StringWidth(header[i]) && tableWidth(widths) > c.Width {
+				header[i] = short
+				widths[i] = max(values[i], runewidth.StringWidth(short))
+			}
+		}
 		fit(widths, flex, c.Width)
+		for i, ci := range cols {
+			// A flexible column squeezed below its header takes the short
+			// one if that fits better.
+			if short := t.Columns[ci].Short; short != "" && widths[i] < runewidth.StringWidth(header[i]) {
+				header[i] = short
+			}
+		}
 	}
 	writeRow := func(line []string, style Style, styles []Style) {
 		var lb strings.Builder
@@ -129,14 +145,19 @@ func writeTable(b *bytes.Buffer, t Table, c *Context) {
 	}
 }
 
-// fit narrows the flexible columns, widest first, until the table fits
-// max or none can give more.
-func fit(widths []int, flex []bool, max int) {
+// tableWidth is the width of a table with these column widths.
+func tableWidth(widths []int) int {
 	total := gap * (len(widths) - 1)
 	for _, w := range widths {
 		total += w
 	}
-	for over := total - max; over > 0; over-- {
+	return total
+}
+
+// fit narrows the flexible columns, widest first, until the table fits
+// max or none can give more.
+func fit(widths []int, flex []bool, max int) {
+	for over := tableWidth(widths) - max; over > 0; over-- {
 		widest := -1
 		for i, w := range widths {
 			if flex[i] && w > minFlex && (widest < 0 || w > widths[widest]) {

@@ -143,12 +143,12 @@ func (c Columns) Header() []output.Column {
 	}
 	h = append(h, output.Column{Header: "ID"})
 	if c.CreatedBy {
-		h = append(h, output.Column{Header: "CREATED BY", Flex: true})
+		h = append(h, output.Column{Header: "CREATED BY", Short: "BY", Flex: true})
 	}
 	h = append(h, output.Column{Header: "COMMENT", Flex: true},
 		output.Column{Header: "CREATED"}, output.Column{Header: "EXPIRES"})
 	if c.LastUsed {
-		h = append(h, output.Column{Header: "LAST USED"}, output.Column{Header: "REVOKED IN"})
+		h = append(h, output.Column{Header: "LAST USED", Short: "USED"}, output.Column{Header: "REVOKED IN", Short: "REVOKES"})
 	}
 	if c.Scopes {
 		h = append(h, output.Column{Header: "SCOPES", Flex: true})
