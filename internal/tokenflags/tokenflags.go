@@ -343,7 +343,7 @@ type Scopes struct {
 func (s *Scopes) Register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&s.names, "scope", nil, "limit the token to API `SCOPE`s (repeatable, or comma-separated; e.g. sql,jobs); a token with authentication can create tokens")
 	cmd.Flags().BoolVar(&s.autoscope, "autoscope", false, "let the workspace observe what the token calls and infer its scopes (narrow it later with dbtok update --narrow-to-inferred)")
-	_ = cmd.RegisterFlagCompletionFunc("scope", cobra.FixedCompletions(tokens.ScopeNames, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("scope", completeList(cobra.FixedCompletions(tokens.ScopeNames, cobra.ShellCompDirectiveNoFileComp)))
 }
 
 // Parse returns the scopes, trimmed and without repeats, and autoscope.
