@@ -15,7 +15,8 @@ import (
 	"github.com/dbtok/dbtok/internal/tokens"
 )
 
-const value = "dapi0123456789abcdef0123456789abcdef"
+// value is no token anything else knows (the demo's token is in make's environment).
+const value = "dapi5f1e0c2b7a9d4e3f8c6b1a0d9e8f7c6b"
 
 func item() Item {
 	return Item{
