@@ -130,6 +130,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.DefaultOutput = cmd.Annotations[cmdutil.DefaultOutputAnnotation]
 			f.NoConfig = cmd.Annotations[cmdutil.NoConfigAnnotation] != ""
+			f.Command, f.Renders = cmd.CommandPath(), strings.Fields(cmd.Annotations[cmdutil.FormatsAnnotation])
 			if g.NoColor {
 				f.IOStreams.SetColorEnabled(false)
 			}
