@@ -15,6 +15,7 @@ import (
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/build"
+	"github.com/dbtok/dbtok/internal/cmd/audit"
 	"github.com/dbtok/dbtok/internal/cmd/completion"
 	"github.com/dbtok/dbtok/internal/cmd/profiles"
 	"github.com/dbtok/dbtok/internal/cmd/token"
@@ -114,8 +115,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			by --out.
 
 			Exit codes: 0 ok, 1 API or other error, 2 usage or configuration
-			error, 3 authentication or permission, 4 not found, 5 a token
-			matched list --fail-if-any, 130 interrupted (Ctrl-C), 143 terminated.
+			error, 3 authentication or permission, 4 not found, 5 a check
+			found something (list --fail-if-any, audit --fail-on), 130
+			interrupted (Ctrl-C), 143 terminated.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok create --lifetime 100d --comment ci
@@ -185,6 +187,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		c.GroupID = "tokens"
 		cmd.AddCommand(c)
 	}
+	auditCmd := audit.NewCmdAudit(f, nil)
+	auditCmd.GroupID = "tokens"
+	cmd.AddCommand(auditCmd)
 	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
