@@ -16,6 +16,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/emulator"
 	"github.com/itchyny/gojq"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -116,6 +117,7 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"envsubst": cmdEnvsubst,
 		"cfgdiff":  cmdCfgdiff,
 		"elapsed":  cmdElapsed,
+		"sarif":    cmdSarif,
 		"allowsecret": func(ts *testscript.TestScript, neg bool, args []string) {
 			// allowsecret FILE: FILE holds a token value on purpose (a
 			// config file the script wrote one into).
@@ -291,6 +293,10 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu total N                       the server saw N requests in all
 //	emu body PATH FILE                the body of the last request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
+//	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
+//	                                  a token created AGE ago, living LIFETIME ("never": no expiry),
+//	                                  last used LASTUSED ago ("never"); durations may use d; its ID into $VAR
+//	emu setting KEY VALUE             set a workspace setting as an admin would (VALUE '' unsets)
 //
 // atoi is strconv.Atoi that fails the script on a typo instead of
 // quietly reading 0.
@@ -307,7 +313,7 @@ func atoi(ts *testscript.TestScript, s string) int {
 var emuArgs = map[string]int{
 	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
-	"requests": 4, "total": 2, "body": 3, "state": 2,
+	"requests": 4, "total": 2, "body": 3, "state": 2, "seedused": 7, "setting": 3,
 }
 
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -434,6 +440,25 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
+	case "seedused":
+		// emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
+		span := func(s string) time.Duration {
+			d, err := emulator.ParseDuration(s)
+			ts.Check(err)
+			return d
+		}
+		seed := emulator.TokenSeed{Owner: args[1], Comment: args[2], Created: srv.Now().Add(-span(args[3])), Lifetime: -1}
+		if args[4] != "never" {
+			seed.Lifetime = span(args[4])
+		}
+		if args[5] != "never" {
+			seed.LastUsed = srv.Now().Add(-span(args[5]))
+		}
+		info, _, err := srv.SeedToken(seed)
+		ts.Check(err)
+		ts.Setenv(args[6], info.TokenID)
+	case "setting":
+		ts.Check(srv.SetWorkspaceConf(map[string]string{args[1]: args[2]}))
 	case "state":
 		b, err := json.MarshalIndent(srv.AllTokens(), "", "  ")
 		ts.Check(err)
@@ -529,6 +554,27 @@ func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if results == 0 {
 		ts.Fatalf("jq %s: no result", expr)
+	}
+}
+
+// sarif [FILE]: the last stdout (or FILE) is a SARIF 2.1.0 log that the
+// schema accepts, as go-sarif validates it.
+func cmdSarif(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) > 1 {
+		ts.Fatalf("usage: sarif [FILE]")
+	}
+	src := ts.ReadFile("stdout")
+	if len(args) == 1 {
+		src = ts.ReadFile(args[0])
+	}
+	// Strict: arrays the document left null stay null, which the schema
+	// refuses, rather than being filled in before validation.
+	report, err := sarif.FromString(src, sarif.WithStrictValidation())
+	if err == nil {
+		err = report.Validate()
+	}
+	if (err == nil) == neg {
+		ts.Fatalf("SARIF validation: %v", err)
 	}
 }
 

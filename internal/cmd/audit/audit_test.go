@@ -725,3 +725,30 @@ func TestCompletion(t *testing.T) {
 		t.Error("--policy does not complete file names")
 	}
 }
+
+// The README's policy example parses, and its rule table lists every rule
+// with its default severity: documentation that drifts is worse than none.
+func TestREADME(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	start := strings.Index(readme, "# .dbtok-policy.yaml\n")
+	if start < 0 {
+		t.Fatal("README has no policy example")
+	}
+	example := readme[start : start+strings.Index(readme[start:], "```")]
+	pf, err := parsePolicy([]byte(example), tokens.DefaultAuditPolicy())
+	if err != nil {
+		t.Fatalf("the README's policy example: %v", err)
+	}
+	if err := pf.policy.Validate(); err != nil || len(pf.policy.Exemptions) != 3 || pf.failOn == nil {
+		t.Errorf("the README's policy example: %v %+v", err, pf)
+	}
+	for _, r := range tokens.AuditRules {
+		if row := fmt.Sprintf("| `%s` | %s |", r.ID, r.Default); !strings.Contains(readme, row) {
+			t.Errorf("README lacks the row %q", row)
+		}
+	}
+}
