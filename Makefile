@@ -159,6 +159,9 @@ say "dbtok revoke --comment 'night*' --yes"
 ./bin/dbtok revoke --comment 'night*' --yes -o table
 say "dbtok list --jq '.[] | .comment + \" expires \" + (.expires_at // \"never\")'"
 ./bin/dbtok list --jq '.[] | .comment + " expires " + (.expires_at // "never")'
+say dbtok audit --all-users --max-lifetime 30d
+status=0; ./bin/dbtok audit --all-users --max-lifetime 30d -o table || status=$$?
+echo "(exit status $$status: 5 means a finding at or above --fail-on, error by default)"
 say dbtok revoke 0000000000000000000000000000000000000000000000000000000000000000
 status=0; ./bin/dbtok revoke 0000000000000000000000000000000000000000000000000000000000000000 -o table || status=$$?
 echo "(exit status $$status: 4 means not found)"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/emulator"
 	"github.com/itchyny/gojq"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -118,6 +119,7 @@ func scriptCommands() map[string]func(*testscript.TestScript, bool, []string) {
 		"envsubst": cmdEnvsubst,
 		"cfgdiff":  cmdCfgdiff,
 		"elapsed":  cmdElapsed,
+		"sarif":    cmdSarif,
 		"allowsecret": func(ts *testscript.TestScript, neg bool, args []string) {
 			// allowsecret FILE: FILE holds a token value on purpose (a
 			// config file the script wrote one into).
@@ -294,7 +296,9 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu body PATH FILE                the body of the last non-GET request to PATH, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
 //	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
-//	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR   a token last used LASTUSED ago ("never")
+//	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
+//	                                  a token created AGE ago, living LIFETIME ("never": no expiry),
+//	                                  last used LASTUSED ago ("never"); durations may use d; its ID into $VAR
 //	emu isvalue FILE USER             FILE holds exactly (no newline) the value of one of USER's live tokens
 //	emu secretscope NAME USER         a secret scope USER created
 //	emu secret SCOPE KEY FILE         the secret's value into FILE (name it *.secret); fails if there is none
@@ -450,18 +454,18 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
 	case "seedused":
-		// emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR: a token
-		// created AGE ago, last used LASTUSED ago ("never" if not), its ID
-		// into $VAR.
-		age, err := time.ParseDuration(args[3])
-		ts.Check(err)
-		life, err := time.ParseDuration(args[4])
-		ts.Check(err)
-		seed := emulator.TokenSeed{Owner: args[1], Comment: args[2], Created: srv.Now().Add(-age), Lifetime: life}
-		if args[5] != "never" {
-			ago, err := time.ParseDuration(args[5])
+		// emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
+		span := func(s string) time.Duration {
+			d, err := emulator.ParseDuration(s)
 			ts.Check(err)
-			seed.LastUsed = srv.Now().Add(-ago)
+			return d
+		}
+		seed := emulator.TokenSeed{Owner: args[1], Comment: args[2], Created: srv.Now().Add(-span(args[3])), Lifetime: -1}
+		if args[4] != "never" {
+			seed.Lifetime = span(args[4])
+		}
+		if args[5] != "never" {
+			seed.LastUsed = srv.Now().Add(-span(args[5]))
 		}
 		info, _, err := srv.SeedToken(seed)
 		ts.Check(err)
@@ -646,6 +650,27 @@ func cmdJq(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if results == 0 {
 		ts.Fatalf("jq %s: no result", expr)
+	}
+}
+
+// sarif [FILE]: the last stdout (or FILE) is a SARIF 2.1.0 log that the
+// schema accepts, as go-sarif validates it.
+func cmdSarif(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) > 1 {
+		ts.Fatalf("usage: sarif [FILE]")
+	}
+	src := ts.ReadFile("stdout")
+	if len(args) == 1 {
+		src = ts.ReadFile(args[0])
+	}
+	// Strict: arrays the document left null stay null, which the schema
+	// refuses, rather than being filled in before validation.
+	report, err := sarif.FromString(src, sarif.WithStrictValidation())
+	if err == nil {
+		err = report.Validate()
+	}
+	if (err == nil) == neg {
+		ts.Fatalf("SARIF validation: %v", err)
 	}
 }
 

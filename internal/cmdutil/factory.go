@@ -42,6 +42,10 @@ const (
 	// NoConfigAnnotation marks commands that read no config file at all
 	// (version, completion): a broken one must not stop them.
 	NoConfigAnnotation = "dbtok/no-config"
+	// FormatsAnnotation names, space-separated, the output formats
+	// reserved for some commands that this command renders (audit:
+	// "sarif"); other commands refuse them before sending anything.
+	FormatsAnnotation = "dbtok/formats"
 )
 
 // DefaultTimeout bounds every network wait unless --timeout says otherwise.
@@ -63,10 +67,15 @@ type Factory struct {
 	// MaxTimeout, when set, caps the resolved timeout (shell completion
 	// must not keep a TAB press waiting).
 	MaxTimeout time.Duration
-	// DefaultOutput and NoConfig come from the running command's
-	// annotations (see DefaultOutputAnnotation, NoConfigAnnotation).
+	// DefaultOutput, NoConfig and Renders come from the running
+	// command's annotations (see DefaultOutputAnnotation,
+	// NoConfigAnnotation, FormatsAnnotation).
 	DefaultOutput string
 	NoConfig      bool
+	// Command is the running command's path and Renders its reserved
+	// formats (see FormatsAnnotation), for the printer's choice.
+	Command string
+	Renders []string
 
 	settingsOnce sync.Once
 	settings     *userconfig.Settings
@@ -157,6 +166,8 @@ func (f *Factory) Printer() (*output.Printer, error) {
 			Source:   s.Source(userconfig.KeyOutput),
 			JQ:       f.Globals.JQ,
 			Template: f.Globals.Template,
+			Command:  f.Command,
+			Renders:  f.Renders,
 		}
 		if ch.Format == "" {
 			ch.Format = f.DefaultOutput
@@ -358,4 +369,18 @@ func (d Deps) PrepareDelivery(ctx context.Context, req delivery.Request, ws *wor
 			return target.Secrets, target.Place, nil
 		},
 	})
+}
+
+// Selection checks --all-profiles/--profiles/--parallel against --profile
+// and resolves them: the profiles, in the config file's order (nil for the
+// one selected workspace), and the parallelism.
+func (f *Factory) Selection(sel tokenflags.Profiles) ([]string, int, error) {
+	if err := sel.Validate(f.Globals.Profile); err != nil {
+		return nil, 0, err
+	}
+	if !sel.Active() {
+		return nil, sel.Parallel, nil
+	}
+	names, err := f.SelectProfiles(sel)
+	return names, sel.Parallel, err
 }

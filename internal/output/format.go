@@ -2,9 +2,11 @@ package output
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/dbtok/dbtok/internal/failure"
@@ -19,6 +21,10 @@ type format struct {
 	render func(out *Rendered, v any, c *Context) error
 	// json formats take --jq and --template.
 	json bool
+	// only names the commands that render the format, when it fits one
+	// kind of result (SARIF: findings). Every other command refuses it
+	// when the printer is chosen, before anything is sent.
+	only string
 }
 
 // formats is every -o value. A new format is one file with its render
@@ -29,6 +35,7 @@ var formats = []format{
 	{name: "json", help: "the stable JSON documented in the README", render: renderJSON, json: true},
 	{name: "yaml", help: "the JSON form as YAML", render: renderYAML},
 	{name: "csv", help: "every column, with a header row", render: renderCSV},
+	{name: "sarif", help: "SARIF 2.1.0 for code scanning (dbtok audit only)", render: renderSARIF, only: "dbtok audit"},
 }
 
 // Formats lists the accepted -o values, for help and completion.
@@ -64,6 +71,10 @@ type Choice struct {
 	Source   string // where Format came from, for messages ("--output", "DBTOK_OUTPUT")
 	JQ       string
 	Template string
+	// Command is the running command ("dbtok list"); Renders names the
+	// formats with an "only" restriction it renders.
+	Command string
+	Renders []string
 }
 
 // Printer renders results in the format chosen once per run.
@@ -99,6 +110,20 @@ func NewPrinter(ch Choice, c Context, out, errOut io.Writer) (*Printer, error) {
 			from = " (from " + ch.Source + ")"
 		}
 		return nil, failure.Usagef("unknown output format %q: use one of %s%s", ch.Format, strings.Join(Formats(), ", "), from)
+	}
+	if f.only != "" && !slices.Contains(ch.Renders, f.name) {
+		from := ""
+		if ch.Source != "" && ch.Source != "--output" {
+			from = " (from " + ch.Source + ")"
+		}
+		var general []string
+		for _, g := range formats {
+			if g.only == "" {
+				general = append(general, g.name)
+			}
+		}
+		last := len(general) - 1
+		return nil, failure.Usagef("output format %s%s is only for %s; for %s use %s or %s", f.name, from, f.only, cmp.Or(ch.Command, "this command"), strings.Join(general[:last], ", "), general[last])
 	}
 	if ch.JQ != "" || ch.Template != "" {
 		filter, err := NewFilter(ch.JQ, ch.Template)

@@ -54,8 +54,6 @@ func (d Due) Check(t Token, now time.Time) (bool, string) {
 	return due, strings.Join(why, "; ")
 }
 
-func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
 // roughly is a duration in words, in whole days (smaller units below two
 // of the next).
 func roughly(d time.Duration) string {

@@ -176,11 +176,10 @@ func (t Token) UnusedRevocation() (at time.Time, known bool) {
 	from := day
 	if from.IsZero() {
 		from = t.Created()
-	} else {
-		// Last use is known to the day: the token was used some time that
-		// day, so the rule cannot fire before the day's end plus the limit.
-		from = from.Add(24 * time.Hour)
 	}
+	// Last use is known to the day: the token was used some time that day,
+	// so the rule may fire as early as the day's start plus the limit. The
+	// earliest moment is the one to warn about.
 	return from.Add(UnusedLimit), true
 }
 

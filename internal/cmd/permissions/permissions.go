@@ -57,16 +57,11 @@ func NewCmdPermissions(f *cmdutil.Factory, runF func(context.Context, *Options) 
 		`)),
 		Args: cmdutil.NoSubcommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := sel.Validate(f.Globals.Profile); err != nil {
+			profiles, parallel, err := f.Selection(sel)
+			if err != nil {
 				return err
 			}
-			opts.Parallel = sel.Parallel
-			if sel.Active() {
-				var err error
-				if opts.Profiles, err = f.SelectProfiles(sel); err != nil {
-					return err
-				}
-			}
+			opts.Profiles, opts.Parallel = profiles, parallel
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

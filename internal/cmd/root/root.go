@@ -16,6 +16,7 @@ import (
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/dbtok/dbtok/internal/build"
+	"github.com/dbtok/dbtok/internal/cmd/audit"
 	"github.com/dbtok/dbtok/internal/cmd/completion"
 	"github.com/dbtok/dbtok/internal/cmd/permissions"
 	"github.com/dbtok/dbtok/internal/cmd/profiles"
@@ -122,8 +123,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			by --out.
 
 			Exit codes: 0 ok, 1 API or other error, 2 usage or configuration
-			error, 3 authentication or permission, 4 not found, 5 a token
-			matched list --fail-if-any, 130 interrupted (Ctrl-C), 143 terminated.
+			error, 3 authentication or permission, 4 not found, 5 a check
+			found something (list --fail-if-any, audit --fail-on), 130
+			interrupted (Ctrl-C), 143 terminated.
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			$ dbtok create --lifetime 100d --comment ci
@@ -138,6 +140,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.DefaultOutput = cmd.Annotations[cmdutil.DefaultOutputAnnotation]
 			f.NoConfig = cmd.Annotations[cmdutil.NoConfigAnnotation] != ""
+			f.Command, f.Renders = cmd.CommandPath(), strings.Fields(cmd.Annotations[cmdutil.FormatsAnnotation])
 			if g.NoColor {
 				f.IOStreams.SetColorEnabled(false)
 			}
@@ -200,9 +203,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		c.GroupID = "tokens"
 		cmd.AddCommand(c)
 	}
-	// What workspace admins allow about tokens, for everybody.
+	// What workspace admins allow about tokens, and a policy check of the
+	// tokens themselves.
 	cmd.AddGroup(&cobra.Group{ID: "policy", Title: "Workspace policy commands:"})
-	for _, c := range []*cobra.Command{settings.NewCmdSettings(f, nil), permissions.NewCmdPermissions(f, nil)} {
+	for _, c := range []*cobra.Command{audit.NewCmdAudit(f, nil), settings.NewCmdSettings(f, nil), permissions.NewCmdPermissions(f, nil)} {
 		c.GroupID = "policy"
 		cmd.AddCommand(c)
 	}

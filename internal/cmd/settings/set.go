@@ -116,15 +116,11 @@ func NewCmdSet(f *cmdutil.Factory, runF func(context.Context, *SetOptions) error
 			if opts.Yes && opts.DryRun {
 				return failure.Usagef("use either --yes or --dry-run, not both")
 			}
-			if err := sel.Validate(f.Globals.Profile); err != nil {
+			profiles, parallel, err := f.Selection(sel)
+			if err != nil {
 				return err
 			}
-			opts.Parallel = sel.Parallel
-			if sel.Active() {
-				if opts.Profiles, err = f.SelectProfiles(sel); err != nil {
-					return err
-				}
-			}
+			opts.Profiles, opts.Parallel = profiles, parallel
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

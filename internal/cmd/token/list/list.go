@@ -76,15 +76,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers {
 				return failure.Usagef("--created-by needs --all-users")
 			}
-			if err := sel.Validate(f.Globals.Profile); err != nil {
+			profiles, parallel, err := f.Selection(sel)
+			if err != nil {
 				return err
 			}
-			opts.Parallel = sel.Parallel
-			if sel.Active() {
-				if opts.Profiles, err = f.SelectProfiles(sel); err != nil {
-					return err
-				}
-			}
+			opts.Profiles, opts.Parallel = profiles, parallel
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
