@@ -55,6 +55,8 @@ type Env struct {
 	mu sync.Mutex
 	// fakes are the workspaces by host key.
 	fakes map[string]*tokenstest.Fake
+	// secrets are the workspaces' secret scopes by host key.
+	secrets map[string]*Secrets
 	// broken makes Workspace fail for a profile.
 	broken map[string]error
 	// signIns are the hosts SignIn was called for, in order.
@@ -75,6 +77,7 @@ func New(t testing.TB) *Env {
 		ConfigPath: filepath.Join(t.TempDir(), ".databrickscfg"),
 		Record:     &tokenstest.Record{},
 		fakes:      map[string]*tokenstest.Fake{},
+		secrets:    map[string]*Secrets{},
 		broken:     map[string]error{},
 	}
 	e.WriteConfig("")
@@ -106,6 +109,72 @@ func (e *Env) Fake(host string) *tokenstest.Fake {
 }
 
 func (e *Env) now() time.Time { return e.Clock }
+
+// Secrets is the secret store of the workspace at host, created on first
+// use without scopes.
+func (e *Env) Secrets(host string) *Secrets {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := tokens.HostKey(host)
+	s, ok := e.secrets[key]
+	if !ok {
+		s = &Secrets{scopes: map[string]map[string]secret{}, clock: e.now}
+		e.secrets[key] = s
+	}
+	return s
+}
+
+// Secrets is a workspace's Databricks-backed secret scopes in memory.
+type Secrets struct {
+	mu     sync.Mutex
+	scopes map[string]map[string]secret
+	clock  func() time.Time
+	puts   int
+}
+
+type secret struct {
+	value   string
+	updated time.Time
+}
+
+// AddScope creates an empty scope.
+func (s *Secrets) AddScope(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes[name] = map[string]secret{}
+}
+
+// Value is what scope/key holds.
+func (s *Secrets) Value(scope, key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.scopes[scope][key]
+	return v.value, ok
+}
+
+func (s *Secrets) Put(_ context.Context, scope, key, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc, ok := s.scopes[scope]
+	if !ok {
+		return &failure.APIError{Kind: failure.KindNotFound, Status: 404, Code: "RESOURCE_DOES_NOT_EXIST", Message: "Scope " + scope + " does not exist!"}
+	}
+	// Each write moves the clock a little, as writes do.
+	s.puts++
+	sc[key] = secret{value: value, updated: s.clock().Add(time.Duration(s.puts) * time.Millisecond)}
+	return nil
+}
+
+func (s *Secrets) Updated(_ context.Context, scope, key string) (time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc, ok := s.scopes[scope]
+	if !ok {
+		return time.Time{}, false, &failure.APIError{Kind: failure.KindNotFound, Status: 404, Code: "RESOURCE_DOES_NOT_EXIST", Message: "Scope " + scope + " does not exist!"}
+	}
+	v, ok := sc[key]
+	return v.updated, ok, nil
+}
 
 // WriteConfig replaces the config file.
 func (e *Env) WriteConfig(ini string) {
@@ -190,6 +259,7 @@ func (e *Env) Workspace(profile string) (*workspace.Workspace, error) {
 		ConfigFile: e.ConfigPath,
 		AuthType:   p.AuthType(),
 		Tokens:     fake,
+		Secrets:    e.Secrets(p.Host()),
 	}
 	switch {
 	case !e.EnvToken.IsZero():

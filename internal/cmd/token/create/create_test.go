@@ -463,3 +463,74 @@ func TestCreateResultTable(t *testing.T) {
 	}
 	cmdtest.Contains(t, "csv", e2.Stdout.String(), "DELIVERED TO", out)
 }
+
+// Named destinations take the value (a command's stdin, a secret) and
+// stdout only the summary; JSON says where it went.
+func TestCreateDeliversToCommandAndSecret(t *testing.T) {
+	e, fake := setup(t)
+	e.Secrets(host).AddScope("ci")
+	piped := filepath.Join(t.TempDir(), "piped")
+	opts := &Options{Deps: e.Deps(), Comment: "ci", Delivery: delivery.Request{
+		Pipes: []string{"cat > " + piped}, Secrets: []delivery.SecretRef{{Scope: "ci", Key: "token"}},
+	}}
+	if err := createRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	live := created(t, fake)
+	if len(live) != 1 {
+		t.Fatalf("live %v", live)
+	}
+	value, _ := fake.Value(live[0])
+	if b, _ := os.ReadFile(piped); string(b) != value.Reveal() {
+		t.Errorf("the command got %q", b)
+	}
+	if v, _ := e.Secrets(host).Value("ci", "token"); v != value.Reveal() {
+		t.Errorf("the secret holds %q", v)
+	}
+	var got struct {
+		TokenValue  *string          `json:"token_value"`
+		DeliveredTo []map[string]any `json:"delivered_to"`
+	}
+	if err := json.Unmarshal(e.Stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.TokenValue != nil || len(got.DeliveredTo) != 2 || got.DeliveredTo[0]["type"] != "command" || got.DeliveredTo[1]["type"] != "secret" || got.DeliveredTo[1]["profile"] != "DEFAULT" {
+		t.Errorf("stdout %s", e.Stdout)
+	}
+	if strings.Contains(e.Stdout.String()+e.Stderr.String(), value.Reveal()) {
+		t.Error("the value was printed")
+	}
+}
+
+// The first destination failing revokes the new token; a later one leaves
+// it live for the destinations that hold it, and the error says so.
+func TestCreateDeliveryFailures(t *testing.T) {
+	t.Run("first fails", func(t *testing.T) {
+		e, fake := setup(t)
+		err := createRun(context.Background(), &Options{Deps: e.Deps(), Delivery: delivery.Request{Pipes: []string{"cat >/dev/null; exit 3"}}})
+		cmdtest.Code(t, err, failure.Error)
+		cmdtest.Contains(t, "error", err.Error(), "failed with exit status 3", "was revoked")
+		if live := created(t, fake); len(live) != 0 {
+			t.Errorf("live %v", live)
+		}
+	})
+	t.Run("later fails", func(t *testing.T) {
+		e, fake := setup(t)
+		kept := filepath.Join(t.TempDir(), "kept")
+		err := createRun(context.Background(), &Options{Deps: e.Deps(), Delivery: delivery.Request{Pipes: []string{"cat > " + kept, "exit 4"}}})
+		live := created(t, fake)
+		if len(live) != 1 {
+			t.Fatalf("live %v: the delivered token must stay", live)
+		}
+		cmdtest.Code(t, err, failure.Error)
+		cmdtest.Contains(t, "error", err.Error(), "token "+live[0]+" was delivered to the command", "it stays live since", "dbtok revoke "+live[0])
+	})
+	t.Run("missing scope", func(t *testing.T) {
+		e, fake := setup(t)
+		err := createRun(context.Background(), &Options{Deps: e.Deps(), Delivery: delivery.Request{Secrets: []delivery.SecretRef{{Scope: "nope", Key: "k"}}}})
+		cmdtest.Code(t, err, failure.NotFound)
+		if len(fake.CallsTo(tokenstest.Create)) != 0 {
+			t.Error("a token was created")
+		}
+	})
+}

@@ -550,3 +550,82 @@ func TestRotateToFile(t *testing.T) {
 		}
 	})
 }
+
+// A conditional rotation that is not due creates, runs and revokes
+// nothing, and says why; one that is due rotates as usual.
+func TestRotateOnlyWhenDue(t *testing.T) {
+	w := setup(t) // ci expires in 10 days
+	piped := filepath.Join(t.TempDir(), "piped")
+	pipe := delivery.Request{Pipes: []string{"cat > " + piped}}
+	err := w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Due = tokens.Due{Within: 7 * day}; o.Delivery = pipe })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notDue struct {
+		Rotated bool   `json:"rotated"`
+		Reason  string `json:"reason"`
+		Current []struct {
+			TokenID string `json:"token_id"`
+		} `json:"current"`
+	}
+	if err := json.Unmarshal(w.e.Stdout.Bytes(), &notDue); err != nil {
+		t.Fatal(err)
+	}
+	if notDue.Rotated || !strings.Contains(notDue.Reason, "it expires in 10 days") || len(notDue.Current) != 1 || notDue.Current[0].TokenID != w.ci.ID {
+		t.Errorf("stdout %s", w.e.Stdout)
+	}
+	if len(w.added(w.fake)) != 0 || len(w.fake.Revoked()) != 0 {
+		t.Error("something was created or revoked")
+	}
+	if _, err := os.Stat(piped); err == nil {
+		t.Error("the command ran")
+	}
+
+	w.e.Stdout.Reset()
+	err = w.run(t, func(o *Options) { o.Select = byComment("ci"); o.Due = tokens.Due{Within: 14 * day}; o.Delivery = pipe })
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := w.added(w.fake)
+	if len(added) != 1 || !slices.Equal(w.fake.Revoked(), []string{w.ci.ID}) {
+		t.Fatalf("added %v, revoked %v", added, w.fake.Revoked())
+	}
+	value, _ := w.fake.Value(added[0].ID)
+	if b, _ := os.ReadFile(piped); string(b) != value.Reveal() {
+		t.Errorf("the command got %q", b)
+	}
+	if !strings.Contains(w.e.Stdout.String(), `"rotated": true`) {
+		t.Errorf("stdout %s", w.e.Stdout)
+	}
+}
+
+// The old token goes only after every destination took the new one: a
+// failure after one did leaves both live, and says which holds which.
+func TestRotatePartialDelivery(t *testing.T) {
+	w := setup(t)
+	w.e.Secrets(hostA).AddScope("ci")
+	err := w.run(t, func(o *Options) {
+		o.Select = byComment("ci")
+		o.Delivery = delivery.Request{Pipes: []string{"cat >/dev/null"}, Secrets: []delivery.SecretRef{{Scope: "ci", Key: "k"}}}
+		o.Consent.Yes = true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := w.e.Secrets(hostA).Value("ci", "k"); !ok || !strings.HasPrefix(v, "dapi") {
+		t.Errorf("secret %q %v", v, ok)
+	}
+	w.snapshot()
+	second, _ := w.fake.Add(tokenstest.Seed{Comment: "cd", Created: cmdtest.Now.Add(-day), Lifetime: 30 * day})
+	w.snapshot()
+	err = w.run(t, func(o *Options) {
+		o.Select = byComment("cd")
+		o.Delivery = delivery.Request{Pipes: []string{"cat >/dev/null", "exit 9"}}
+	})
+	cmdtest.Code(t, err, failure.Error)
+	added := w.added(w.fake)
+	if len(added) != 1 || !w.fake.Has(second.ID) {
+		t.Fatalf("added %v; the old token live: %v", added, w.fake.Has(second.ID))
+	}
+	cmdtest.Contains(t, "stderr", w.e.Stderr.String(), "the new token "+added[0].ID+" was delivered to the command", "it stays live", "the old token "+second.ID+" was not revoked and still works")
+}
