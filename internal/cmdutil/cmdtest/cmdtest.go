@@ -190,6 +190,7 @@ func (e *Env) Workspace(profile string) (*workspace.Workspace, error) {
 		ConfigFile: e.ConfigPath,
 		AuthType:   p.AuthType(),
 		Tokens:     fake,
+		Directory:  fake,
 	}
 	switch {
 	case !e.EnvToken.IsZero():
@@ -200,6 +201,9 @@ func (e *Env) Workspace(profile string) (*workspace.Workspace, error) {
 	case p.Keys["token"] != "":
 		ws.Credential = tokens.NewSecret(p.Keys["token"])
 		ws.Tokens = fake.As(ws.Credential)
+	}
+	if d, ok := ws.Tokens.(tokens.DirectoryAPI); ok {
+		ws.Directory = d
 	}
 	return ws, nil
 }
