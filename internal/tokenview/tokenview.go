@@ -63,8 +63,9 @@ type WorkspaceJSON struct {
 	Host    string `json:"host"`
 }
 
-// OwnerJSON is what admins see about a token's owner and use (--all-users).
-type OwnerJSON struct {
+// OwnershipJSON is who created and who owns a token, as admins see it
+// (--all-users) and as an on-behalf-of token is created.
+type OwnershipJSON struct {
 	CreatedByID       int64  `json:"created_by_id"`
 	CreatedByUsername string `json:"created_by_username"`
 	OwnerID           int64  `json:"owner_id"`
@@ -73,8 +74,25 @@ type OwnerJSON struct {
 	// OwnerDisplayName is a service principal's display name.
 	Owner            *string `json:"owner"`
 	OwnerDisplayName *string `json:"owner_display_name"`
-	LastUsedDay      int64   `json:"last_used_day"`
-	LastUsedAt       *string `json:"last_used_at"`
+}
+
+// Ownership renders who created and owns t; nil when the listing does
+// not say (the Token API's own list).
+func Ownership(t tokens.Token) *OwnershipJSON {
+	o := t.Owner
+	if o == nil {
+		return nil
+	}
+	j := &OwnershipJSON{CreatedByID: o.CreatedByID, CreatedByUsername: o.CreatedByUsername, OwnerID: o.OwnerID}
+	j.Owner, j.OwnerDisplayName = OwnerNames(t)
+	return j
+}
+
+// OwnerJSON is what admins see about a token's owner and use (--all-users).
+type OwnerJSON struct {
+	OwnershipJSON
+	LastUsedDay int64   `json:"last_used_day"`
+	LastUsedAt  *string `json:"last_used_at"`
 	// UnusedRevocationAt is when the workspace revokes the token for going
 	// 90 days unused, should it stay unused.
 	UnusedRevocationAt string `json:"unused_revocation_at"`
@@ -97,13 +115,7 @@ func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
 		r.WorkspaceJSON = &WorkspaceJSON{Profile: place.Profile, Host: place.Host}
 	}
 	if o := t.Owner; o != nil {
-		r.OwnerJSON = &OwnerJSON{
-			CreatedByID:       o.CreatedByID,
-			CreatedByUsername: o.CreatedByUsername,
-			OwnerID:           o.OwnerID,
-			LastUsedDay:       o.LastUsedDay,
-		}
-		r.OwnerJSON.Owner, r.OwnerJSON.OwnerDisplayName = OwnerNames(t)
+		r.OwnerJSON = &OwnerJSON{OwnershipJSON: *Ownership(t), LastUsedDay: o.LastUsedDay}
 		if o.LastUsedDay > 0 {
 			s := output.Timestamp(time.UnixMilli(o.LastUsedDay))
 			r.OwnerJSON.LastUsedAt = &s
@@ -113,6 +125,18 @@ func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
 		}
 	}
 	return r
+}
+
+// CreatedJSON is a new token's token_info: the token and, for an
+// on-behalf-of token, who created it and which service principal owns it.
+type CreatedJSON struct {
+	JSON
+	*OwnershipJSON
+}
+
+// Created renders a new token.
+func Created(t tokens.Token) CreatedJSON {
+	return CreatedJSON{JSON: ToJSON(t), OwnershipJSON: Ownership(t)}
 }
 
 // OwnerNames are the owner's name (user name or application ID) and
@@ -268,13 +292,30 @@ func AnyScoped(list []tokens.Token) bool {
 
 // Summary is a new token's details as "Label: value" lines.
 func Summary(t tokens.Token) []output.Field {
-	return []output.Field{
+	f := []output.Field{
 		output.F("Token ID:", output.Text(t.ID)),
 		output.F("Comment:", output.Text(t.Comment)),
 		output.F("Created:", output.Stamp(t.Created())),
 		output.F("Expires:", output.Stamp(t.ExpiryOrZero())),
 		output.F("Scopes:", output.Text(scopesLong(t))),
 	}
+	if !t.OwnedByCreator() {
+		// An on-behalf-of token: whose it is matters more than who made it.
+		f = append(f, output.F("Owner:", output.Text(ownerLong(t))))
+	}
+	return f
+}
+
+// ownerLong names an owner in a summary, with its kind.
+func ownerLong(t tokens.Token) string {
+	id, ok := t.OwnerIdentity()
+	switch {
+	case !ok:
+		return t.OwnerText()
+	case id.Kind == tokens.ServicePrincipal:
+		return "service principal " + id.Describe()
+	}
+	return id.Describe()
 }
 
 func scopesLong(t tokens.Token) string {
