@@ -47,8 +47,8 @@ func (j *job) settleOwner(ctx context.Context) error {
 			return failure.Usagef("cannot tell who owns token %s in %s (principal %s is not in the workspace's directory): nothing rotated; revoke it with `dbtok revoke --all-users %s%s` if it is no longer needed",
 				t.ID, j.ws, t.OwnerText(), t.ID, j.ws.ProfileFlag())
 		case id.Kind != tokens.ServicePrincipal:
-			return failure.Usagef("token %s in %s belongs to user %s: no API creates a token for another user, so only %s can rotate it (`dbtok rotate --token-id %s`), or revoke it with `dbtok revoke --all-users %s%s`; select service principals' tokens with --owner; nothing rotated",
-				t.ID, j.ws, id.Name, id.Name, t.ID, t.ID, j.ws.ProfileFlag())
+			return failure.Usagef("token %s in %s belongs to user %s: no API creates a token for another user, so only %s can rotate it (`dbtok rotate --token-id %s`); an admin can revoke it (`dbtok revoke --all-users %s%s`); nothing rotated%s",
+				t.ID, j.ws, id.Name, id.Name, t.ID, t.ID, j.ws.ProfileFlag(), narrowHint(len(j.old)))
 		case j.owner != nil && j.owner.ID != id.ID:
 			return failure.Usagef("the tokens to replace in %s belong to different service principals (%s and %s): the new token can have only one owner; narrow with --owner, or rotate them one at a time",
 				j.ws, j.owner.Describe(), id.Describe())
@@ -56,6 +56,14 @@ func (j *job) settleOwner(ctx context.Context) error {
 		j.owner = &id
 	}
 	return nil
+}
+
+// narrowHint suggests --owner when a selection caught several tokens.
+func narrowHint(selected int) string {
+	if selected > 1 {
+		return " (--owner selects one service principal's tokens)"
+	}
+	return ""
 }
 
 // mint creates the new token: the caller's own, or an on-behalf-of token
