@@ -535,10 +535,7 @@ func (f *Fake) list(ctx context.Context, as *string, c Call) ([]tokens.Token, er
 	f.runHook(c.Method)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.begin(ctx, as, &c)
-	c.Err = err
-	f.calls = append(f.calls, c)
-	if err != nil {
+	if err := f.readLocked(ctx, as, c); err != nil {
 		return nil, err
 	}
 	out := []tokens.Token{}
@@ -555,6 +552,15 @@ func (f *Fake) list(ctx context.Context, as *string, c Call) ([]tokens.Token, er
 		}
 	}
 	return out, nil
+}
+
+// readLocked starts a call that changes nothing: it decides whether the
+// call fails (begin) and records it.
+func (f *Fake) readLocked(ctx context.Context, as *string, c Call) error {
+	_, err := f.begin(ctx, as, &c)
+	c.Err = err
+	f.calls = append(f.calls, c)
+	return err
 }
 
 func (f *Fake) revoke(ctx context.Context, as *string, c Call) error {
@@ -718,10 +724,7 @@ func (f *Fake) lookup(ctx context.Context, as *string, c Call) ([]tokens.Identit
 	f.runHook(c.Method)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.begin(ctx, as, &c)
-	c.Err = err
-	f.calls = append(f.calls, c)
-	if err != nil {
+	if err := f.readLocked(ctx, as, c); err != nil {
 		return nil, err
 	}
 	known := map[int64]tokens.Identity{}

@@ -79,14 +79,7 @@ func TestRotateServicePrincipalToken(t *testing.T) {
 	// Order: every user's tokens, who owns them (one lookup), the new
 	// on-behalf-of token, its proof, and the old one revoked through
 	// Token Management as the admin.
-	var got []string
-	for _, call := range w.fake.Calls() {
-		who := "profile"
-		if call.SignedInAs == n.ID {
-			who = "new"
-		}
-		got = append(got, string(call.Method)+" as "+who)
-	}
+	got := callOrder(w.fake, n.ID)
 	want := []string{"ListAll as profile", "ServicePrincipals as profile", "CreateOnBehalfOf as profile", "WhoAmI as new", "RevokeAny as profile"}
 	if !slices.Equal(got, want) {
 		t.Errorf("calls %v, want %v", got, want)
