@@ -121,6 +121,11 @@ func exampleFixture(t *testing.T) []string {
 	seed("alice", "", "ci-eu", 100*24*time.Hour, 200*24*time.Hour)
 	seed("alice", "", "old", 300*24*time.Hour, 400*24*time.Hour)
 	seed("someone@example.com", "7d2e41b09c33", "laptop", 24*time.Hour, 30*24*time.Hour)
+	// An on-behalf-of token alice made for the CI service principal, for
+	// rotate --all-users and list --owner.
+	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "6f1c0f5e-1111-2222-3333-444455556666", CreatedBy: "alice", Comment: "etl",
+		Created: now.Add(-20 * 24 * time.Hour), Lifetime: 30 * 24 * time.Hour})
+	must(t, err)
 	// A value found in a public repository, for revoke --value-stdin.
 	const leaked = "dapi0123456789abcdef0123456789abcdef"
 	_, _, err = srv.SeedToken(emulator.TokenSeed{Owner: "someone@example.com", Comment: "pasted in a gist", Value: leaked, Lifetime: 30 * 24 * time.Hour})

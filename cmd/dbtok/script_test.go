@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -294,6 +296,7 @@ func cmdElapsed(ts *testscript.TestScript, neg bool, args []string) {
 //	emu requests METHOD PATH N        the server saw N such requests
 //	emu total N                       the server saw N requests in all
 //	emu body PATH FILE                the body of the last non-GET request to PATH, into FILE
+//	emu query PATH FILE               the query of the last request to PATH, decoded, one key=value a line, into FILE
 //	emu state FILE                    every token (no values) as JSON, into FILE
 //	emu scopes USER COMMENT LIST      USER's token with COMMENT has these scopes ("-" none, "autoscope")
 //	emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
@@ -323,7 +326,7 @@ func atoi(ts *testscript.TestScript, s string) int {
 var emuArgs = map[string]int{
 	"tokens": 3, "has": 3, "clear-faults": 1, "reset-requests": 1, "advance": 2,
 	"seed": 6, "id": 4, "seedid": 4, "seedmany": 4, "prefix": 4, "shared-prefix": 3,
-	"requests": 4, "total": 2, "body": 3, "state": 2, "scopes": 4, "seedused": 7,
+	"requests": 4, "total": 2, "body": 3, "query": 3, "state": 2, "scopes": 4, "seedused": 7,
 	"secretscope": 3, "secret": 4, "isvalue": 3,
 	"conf": 3, "set-conf": 3, "can-use": 2, "acl": 2,
 }
@@ -453,6 +456,24 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(body+"\n"), 0o600))
+	case "query":
+		// The query of the last request to PATH, decoded and sorted: what
+		// dbtok asked the directory for.
+		var lines []string
+		for _, r := range srv.Requests() {
+			if r.Path == args[1] {
+				q, err := url.ParseQuery(r.RawQuery)
+				ts.Check(err)
+				lines = lines[:0]
+				for k, vs := range q {
+					for _, v := range vs {
+						lines = append(lines, k+"="+v)
+					}
+				}
+			}
+		}
+		slices.Sort(lines)
+		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
 	case "seedused":
 		// emu seedused USER COMMENT AGE LIFETIME LASTUSED VAR
 		span := func(s string) time.Duration {

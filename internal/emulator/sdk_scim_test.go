@@ -216,3 +216,37 @@ func TestAddServicePrincipalAtRuntime(t *testing.T) {
 		t.Error("a second principal with the same application ID was added")
 	}
 }
+
+// How clients name the owners of tokens: the owner_id of an on-behalf-of
+// token is a service principal's SCIM id, found by a filter on id (with
+// or), trimmed to the attributes asked for, in the SDK's own models.
+func TestSDKServicePrincipalsByID(t *testing.T) {
+	srv := start(t, Options{
+		Users:             testUsers(),
+		ServicePrincipals: []ServicePrincipal{{ApplicationID: "app-1", DisplayName: "CI bot"}, {ApplicationID: "app-2", DisplayName: "nightly"}, {ApplicationID: "app-3"}},
+	})
+	ctx := context.Background()
+	admin := sdkClient(t, srv, aliceToken)
+	obo, err := settings.NewTokenManagement(admin).CreateOboToken(ctx, settings.CreateOboTokenRequest{ApplicationId: "app-2", Comment: "nightly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := srv.PrincipalID("app-1")
+	filter := `id eq "` + strconv.FormatInt(one, 10) + `" or id eq "` + strconv.FormatInt(obo.TokenInfo.OwnerId, 10) + `"`
+	// A non-admin may read the directory.
+	got, err := iam.NewServicePrincipals(sdkClient(t, srv, bobToken)).ListAll(ctx, iam.ListServicePrincipalsRequest{Filter: filter, Attributes: "id,applicationId,displayName", SortBy: "displayName"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ApplicationId != "app-1" || got[0].DisplayName != "CI bot" || got[1].ApplicationId != "app-2" ||
+		got[1].Id != strconv.FormatInt(obo.TokenInfo.OwnerId, 10) || got[0].Active || got[0].Groups != nil || len(got[0].Schemas) != 1 {
+		t.Errorf("by id = %+v", got)
+	}
+	// A principal created without a display name is named by its
+	// application ID.
+	three, _ := srv.PrincipalID("app-3")
+	got, err = iam.NewServicePrincipals(admin).ListAll(ctx, iam.ListServicePrincipalsRequest{Filter: `id eq ` + strconv.FormatInt(three, 10)})
+	if err != nil || len(got) != 1 || got[0].DisplayName != "app-3" {
+		t.Errorf("unquoted id = %+v, %v", got, err)
+	}
+}

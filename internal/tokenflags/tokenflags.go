@@ -41,6 +41,7 @@ type Filter struct {
 	noExpiry       bool
 	unusedFor      string
 	neverUsed      bool
+	owner          string
 }
 
 // Register declares the filter flags on cmd.
@@ -54,6 +55,7 @@ func (f *Filter) Register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noExpiry, "no-expiry", false, "only tokens that never expire")
 	fs.StringVar(&f.unusedFor, "unused-for", "", "with --all-users, only tokens not used for more than `DURATION` (e.g. 60d)")
 	fs.BoolVar(&f.neverUsed, "never-used", false, "with --all-users, only tokens that never signed in")
+	fs.StringVar(&f.owner, "owner", "", "with --all-users, only tokens owned by `NAME`: a user name, or a service principal's application ID or display name")
 	for _, name := range []string{"expiring-within", "created-before", "unused-for"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(CommonDurations, cobra.ShellCompDirectiveNoFileComp))
 	}
@@ -66,7 +68,7 @@ func (f *Filter) Register(cmd *cobra.Command) {
 func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error) {
 	var out tokens.Filter
 	changed := cmd.Flags().Changed
-	for _, name := range []string{"expiring-within", "comment", "created-before", "unused-for"} {
+	for _, name := range []string{"expiring-within", "comment", "created-before", "unused-for", "owner"} {
 		if changed(name) && strings.TrimSpace(cmd.Flags().Lookup(name).Value.String()) == "" {
 			return out, failure.Usagef("--%s is empty: give a value, or leave the flag out (an unset variable in a script would otherwise select every token)", name)
 		}
@@ -128,7 +130,27 @@ func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error)
 	if f.neverUsed {
 		out.SetNeverUsed()
 	}
+	if changed("owner") {
+		if err := out.SetOwner(f.owner); err != nil {
+			return out, failure.Usagef("--owner %s", err)
+		}
+	}
 	return out, nil
+}
+
+// NeedAllUsers refuses filters that only the Token Management API, which
+// --all-users selects, can answer: last use and owners are not in a
+// user's own token list.
+func NeedAllUsers(f *tokens.Filter, allUsers bool) error {
+	switch {
+	case allUsers:
+		return nil
+	case f.NeedsLastUse():
+		return failure.Usagef("--unused-for and --never-used need --all-users: only the Token Management API (workspace admins) says when tokens were last used")
+	case f.NeedsOwners():
+		return failure.Usagef("--owner needs --all-users: your own tokens are all yours, and only the Token Management API (workspace admins) says who owns the others")
+	}
+	return nil
 }
 
 // Lifetime is --lifetime, with the Databricks CLI's --lifetime-seconds as

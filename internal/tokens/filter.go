@@ -21,6 +21,7 @@ type Filter struct {
 	noExpiry       bool
 	unusedFor      time.Duration
 	neverUsed      bool
+	owner          string
 	parts          []string
 }
 
@@ -64,6 +65,27 @@ func (f *Filter) SetNeverUsed() {
 	f.neverUsed = true
 	f.parts = append(f.parts, "never used")
 }
+
+// SetOwner keeps tokens owned by name: a user name, a service
+// principal's application ID or display name, or a numeric principal ID.
+// Only listings with owners can answer it, once ResolveOwners has named
+// them. An empty name is refused, as for --comment.
+func (f *Filter) SetOwner(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("is empty")
+	}
+	f.owner = name
+	f.parts = append(f.parts, fmt.Sprintf("owned by %s", name))
+	return nil
+}
+
+// NeedsOwners reports whether the filter asks who owns a token, which only
+// the Token Management API (admins) lists, and only the directory names:
+// call ResolveOwners with all set before Match.
+func (f *Filter) NeedsOwners() bool { return f.owner != "" }
+
+// Owner is the --owner name, "" if none.
+func (f *Filter) Owner() string { return f.owner }
 
 // NeedsLastUse reports whether the filter asks about last use, which only
 // the Token Management API (admins) lists.
@@ -142,6 +164,8 @@ func (f *Filter) Match(t Token, now time.Time) bool {
 	case f.comment != nil && !f.comment.Match(t.Comment):
 		return false
 	case f.commentExact != nil && t.Comment != *f.commentExact:
+		return false
+	case f.owner != "" && !t.OwnedBy(f.owner):
 		return false
 	}
 	return true

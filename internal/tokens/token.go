@@ -56,6 +56,9 @@ type Owner struct {
 	OwnerID           int64
 	// LastUsedDay is epoch milliseconds of the day last used, 0 if never.
 	LastUsedDay int64
+	// Resolved is who OwnerID is, once looked up in the workspace's
+	// directory (ResolveOwners); nil until then.
+	Resolved *Identity
 }
 
 // Created is the creation time; zero when unknown (a token named by ID

@@ -46,6 +46,9 @@ func (r Detail) Summary() []output.Field {
 	}
 	if t.Owner != nil {
 		f = append(f, output.F("Creator:", output.Text(t.Owner.CreatedByUsername)))
+		if !t.OwnedByCreator() {
+			f = append(f, output.F("Owner:", output.Text(ownerLong(t))))
+		}
 		day, _ := t.LastUsed()
 		f = append(f, output.F("Last used:", output.Day(day)))
 		if at, ok := t.UnusedRevocation(); ok {
@@ -59,6 +62,6 @@ func (r Detail) Summary() []output.Field {
 }
 
 func (r Detail) Table() output.Table {
-	cols := Columns{CreatedBy: r.token.Owner != nil, LastUsed: r.token.Owner != nil, Scopes: true, SignsIn: true}
+	cols := Columns{CreatedBy: r.token.Owner != nil, Owner: !r.token.OwnedByCreator(), LastUsed: r.token.Owner != nil, Scopes: true, SignsIn: true}
 	return output.Table{Columns: cols.Header(), Rows: []output.Row{cols.Row(tokens.Place{}, r.token, r.SignsIn, r.now)}}
 }

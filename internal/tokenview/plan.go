@@ -24,6 +24,9 @@ func (t PlanTable) Table() output.Table {
 		}
 	}
 	cols.Profile = len(places) > 1
+	for _, tg := range t.Plan.Targets {
+		cols.Owner = cols.Owner || !tg.Token.OwnedByCreator()
+	}
 	tab := output.Table{Columns: cols.Header()}
 	for _, tg := range t.Plan.Targets {
 		tab.Rows = append(tab.Rows, cols.Row(tg.Place, tg.Token, tg.SignsIn, t.Now))

@@ -63,13 +63,36 @@ type WorkspaceJSON struct {
 	Host    string `json:"host"`
 }
 
+// OwnershipJSON is who created and who owns a token, as admins see it
+// (--all-users) and as an on-behalf-of token is created.
+type OwnershipJSON struct {
+	CreatedByID       int64  `json:"created_by_id"`
+	CreatedByUsername string `json:"created_by_username"`
+	OwnerID           int64  `json:"owner_id"`
+	// Owner is the owner's user name, or a service principal's
+	// application ID; null when the directory could not name it.
+	// OwnerDisplayName is a service principal's display name.
+	Owner            *string `json:"owner"`
+	OwnerDisplayName *string `json:"owner_display_name"`
+}
+
+// Ownership renders who created and owns t; nil when the listing does
+// not say (the Token API's own list).
+func Ownership(t tokens.Token) *OwnershipJSON {
+	o := t.Owner
+	if o == nil {
+		return nil
+	}
+	j := &OwnershipJSON{CreatedByID: o.CreatedByID, CreatedByUsername: o.CreatedByUsername, OwnerID: o.OwnerID}
+	j.Owner, j.OwnerDisplayName = OwnerNames(t)
+	return j
+}
+
 // OwnerJSON is what admins see about a token's owner and use (--all-users).
 type OwnerJSON struct {
-	CreatedByID       int64   `json:"created_by_id"`
-	CreatedByUsername string  `json:"created_by_username"`
-	OwnerID           int64   `json:"owner_id"`
-	LastUsedDay       int64   `json:"last_used_day"`
-	LastUsedAt        *string `json:"last_used_at"`
+	OwnershipJSON
+	LastUsedDay int64   `json:"last_used_day"`
+	LastUsedAt  *string `json:"last_used_at"`
 	// UnusedRevocationAt is when the workspace revokes the token for going
 	// 90 days unused, should it stay unused.
 	UnusedRevocationAt string `json:"unused_revocation_at"`
@@ -92,12 +115,7 @@ func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
 		r.WorkspaceJSON = &WorkspaceJSON{Profile: place.Profile, Host: place.Host}
 	}
 	if o := t.Owner; o != nil {
-		r.OwnerJSON = &OwnerJSON{
-			CreatedByID:       o.CreatedByID,
-			CreatedByUsername: o.CreatedByUsername,
-			OwnerID:           o.OwnerID,
-			LastUsedDay:       o.LastUsedDay,
-		}
+		r.OwnerJSON = &OwnerJSON{OwnershipJSON: *Ownership(t), LastUsedDay: o.LastUsedDay}
 		if o.LastUsedDay > 0 {
 			s := output.Timestamp(time.UnixMilli(o.LastUsedDay))
 			r.OwnerJSON.LastUsedAt = &s
@@ -107,6 +125,33 @@ func Row(t tokens.Token, place *tokens.Place, now time.Time) RowJSON {
 		}
 	}
 	return r
+}
+
+// CreatedJSON is a new token's token_info: the token and, for an
+// on-behalf-of token, who created it and which service principal owns it.
+type CreatedJSON struct {
+	JSON
+	*OwnershipJSON
+}
+
+// Created renders a new token.
+func Created(t tokens.Token) CreatedJSON {
+	return CreatedJSON{JSON: ToJSON(t), OwnershipJSON: Ownership(t)}
+}
+
+// OwnerNames are the owner's name (user name or application ID) and
+// display name (service principals only) for JSON, nil when unknown.
+func OwnerNames(t tokens.Token) (name, displayName *string) {
+	id, ok := t.OwnerIdentity()
+	if !ok {
+		return nil, nil
+	}
+	n := id.Name
+	if id.Kind == tokens.ServicePrincipal && id.DisplayName != "" {
+		d := id.DisplayName
+		displayName = &d
+	}
+	return &n, displayName
 }
 
 // SoonThreshold is when an expiring token starts to be highlighted.
@@ -130,6 +175,7 @@ func Style(t tokens.Token, now time.Time) output.Style {
 type Columns struct {
 	Profile   bool // several workspaces
 	CreatedBy bool // --all-users
+	Owner     bool // some token's owner is not its creator (on-behalf-of tokens)
 	LastUsed  bool // --all-users: LAST USED and REVOKED IN
 	Scopes    bool // any token is scoped
 	SignsIn   bool // plans: what signs in with the token
@@ -144,6 +190,9 @@ func (c Columns) Header() []output.Column {
 	h = append(h, output.Column{Header: "ID"})
 	if c.CreatedBy {
 		h = append(h, output.Column{Header: "CREATED BY", Short: "BY", Flex: true})
+	}
+	if c.Owner {
+		h = append(h, output.Column{Header: "OWNER", Flex: true})
 	}
 	h = append(h, output.Column{Header: "COMMENT", Flex: true},
 		output.Column{Header: "CREATED"}, output.Column{Header: "EXPIRES"})
@@ -173,6 +222,9 @@ func (c Columns) Row(place tokens.Place, t tokens.Token, signsIn []string, now t
 		}
 		cells = append(cells, output.Text(by))
 	}
+	if c.Owner {
+		cells = append(cells, OwnerCell(t))
+	}
 	cells = append(cells, output.Text(t.Comment), output.Time(t.Created()), output.Expiry(t.ExpiryOrZero()))
 	if c.LastUsed {
 		day, _ := t.LastUsed()
@@ -194,6 +246,16 @@ func (c Columns) Row(place tokens.Place, t tokens.Token, signsIn []string, now t
 		cells = append(cells, output.Join(", ", signsIn))
 	}
 	return output.Row{Cells: cells, Style: Style(t, now)}
+}
+
+// OwnerCell is the OWNER column's cell: "-" where the creator owns the
+// token (CREATED BY says who), otherwise the owner, by display name and
+// application ID for a service principal.
+func OwnerCell(t tokens.Token) output.Cell {
+	if t.OwnedByCreator() {
+		return output.Text("-")
+	}
+	return output.Text(t.OwnerText())
 }
 
 func unusedStyle(at, now time.Time) output.Style {
@@ -230,13 +292,30 @@ func AnyScoped(list []tokens.Token) bool {
 
 // Summary is a new token's details as "Label: value" lines.
 func Summary(t tokens.Token) []output.Field {
-	return []output.Field{
+	f := []output.Field{
 		output.F("Token ID:", output.Text(t.ID)),
 		output.F("Comment:", output.Text(t.Comment)),
 		output.F("Created:", output.Stamp(t.Created())),
 		output.F("Expires:", output.Stamp(t.ExpiryOrZero())),
 		output.F("Scopes:", output.Text(scopesLong(t))),
 	}
+	if !t.OwnedByCreator() {
+		// An on-behalf-of token: whose it is matters more than who made it.
+		f = append(f, output.F("Owner:", output.Text(ownerLong(t))))
+	}
+	return f
+}
+
+// ownerLong names an owner in a summary, with its kind.
+func ownerLong(t tokens.Token) string {
+	id, ok := t.OwnerIdentity()
+	switch {
+	case !ok:
+		return t.OwnerText()
+	case id.Kind == tokens.ServicePrincipal:
+		return "service principal " + id.Describe()
+	}
+	return id.Describe()
 }
 
 func scopesLong(t tokens.Token) string {

@@ -52,6 +52,8 @@ type Workspace struct {
 	Settings    tokens.SettingsAPI
 	Permissions tokens.PermissionsAPI
 	Secrets     delivery.SecretsAPI
+	// Directory names the principals tokens belong to (SCIM).
+	Directory tokens.DirectoryAPI
 	// Credential is the PAT this workspace signs in with, when it uses
 	// one: commands must not revoke it by accident.
 	Credential tokens.Secret
@@ -209,6 +211,7 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 		Settings:    set,
 		Permissions: perms,
 		Secrets:     newSecretsAPI(api.once, api.caller),
+		Directory:   &directoryAPI{caller: api.caller, client: api.client},
 	}
 	if cfg.AuthType == "pat" {
 		ws.Credential = tokens.NewSecret(cfg.Token)
@@ -242,7 +245,8 @@ func OpenPAT(host string, token string, timeout time.Duration) (*Workspace, erro
 	if err != nil {
 		return nil, &failure.ConfigError{Msg: redact.String(err.Error())}
 	}
-	return &Workspace{Place: tokens.Place{Host: cfg.Host}, AuthType: "pat", Tokens: api, Credential: tokens.NewSecret(token)}, nil
+	return &Workspace{Place: tokens.Place{Host: cfg.Host}, AuthType: "pat", Tokens: api, Credential: tokens.NewSecret(token),
+		Directory: &directoryAPI{caller: api.caller, client: api.client}}, nil
 }
 
 // sdkSeconds is the SDK's own retry and inactivity limit for a --timeout:

@@ -260,6 +260,7 @@ func (e *Env) Workspace(profile string) (*workspace.Workspace, error) {
 		AuthType:   p.AuthType(),
 		Tokens:     fake,
 		Secrets:    e.Secrets(p.Host()),
+		Directory:  fake,
 	}
 	switch {
 	case !e.EnvToken.IsZero():
@@ -270,6 +271,9 @@ func (e *Env) Workspace(profile string) (*workspace.Workspace, error) {
 	case p.Keys["token"] != "":
 		ws.Credential = tokens.NewSecret(p.Keys["token"])
 		ws.Tokens = fake.As(ws.Credential)
+	}
+	if d, ok := ws.Tokens.(tokens.DirectoryAPI); ok {
+		ws.Directory = d
 	}
 	return ws, nil
 }

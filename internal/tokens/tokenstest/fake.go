@@ -33,6 +33,9 @@ const (
 	UpdateAny        Method = "UpdateAny"
 	Get              Method = "Get"
 	WhoAmI           Method = "WhoAmI"
+	// The directory (tokens.DirectoryAPI).
+	ServicePrincipals Method = "ServicePrincipals"
+	Users             Method = "Users"
 )
 
 // DefaultUser is the user a Fake's callers are, unless Fake.Me says otherwise.
@@ -54,6 +57,8 @@ type Call struct {
 	Update tokens.Update
 	// CreatedBy is ListAll's filter.
 	CreatedBy string
+	// IDs are the principals a directory call asked for.
+	IDs []int64
 	// SignedInAs is the ID of the token the caller signed in with; "" for
 	// calls through the Fake itself (a credential the fake does not check,
 	// such as OAuth).
@@ -65,6 +70,9 @@ type Call struct {
 type entry struct {
 	token tokens.Token // Owner always set
 	value string
+	// owner is the user name or application ID of who owns it: the Token
+	// API shows and changes only the caller's own tokens.
+	owner string
 }
 
 // Fake is one workspace's token service in memory. Token IDs are the
@@ -90,6 +98,10 @@ type Fake struct {
 	failNext   map[Method][]error
 	failRevoke map[string]error
 	hooks      map[Method]func()
+	// sps are the service principals the directory knows, by ID;
+	// forgotten the principals it no longer knows.
+	sps       map[int64]tokens.Identity
+	forgotten map[string]bool
 }
 
 // seq numbers token values across every fake, so that two workspaces never
@@ -130,8 +142,12 @@ type Seed struct {
 	Created time.Time // the fake's clock when zero
 	// Lifetime is how long it lives; 0 never expires.
 	Lifetime time.Duration
-	// Owner is the user who created it; Fake.Me when empty.
+	// Owner is the user (or service principal, by application ID) who
+	// owns it; Fake.Me when empty.
 	Owner string
+	// CreatedBy is who created it, when not its owner: an admin who
+	// created an on-behalf-of token for the service principal Owner.
+	CreatedBy string
 	// ID, when set, is the token's ID instead of one derived from the
 	// value (for IDs that share a prefix).
 	ID string
@@ -160,12 +176,15 @@ func (f *Fake) Add(s Seed) (tokens.Token, tokens.Secret) {
 	if s.ID == "" {
 		s.ID = f.idFor(s.Value)
 	}
+	if s.CreatedBy == "" {
+		s.CreatedBy = s.Owner
+	}
 	t := tokens.Token{
 		ID:           s.ID,
 		Comment:      s.Comment,
 		CreationTime: s.Created.UnixMilli(),
 		ExpiryTime:   -1,
-		Owner:        &tokens.Owner{CreatedByUsername: s.Owner, CreatedByID: userID(s.Owner), OwnerID: userID(s.Owner)},
+		Owner:        &tokens.Owner{CreatedByUsername: s.CreatedBy, CreatedByID: userID(s.CreatedBy), OwnerID: userID(s.Owner)},
 		Scopes:       s.Scopes, AutoscopeState: s.AutoscopeState, InferredScopes: s.InferredScopes,
 	}
 	if !s.LastUsed.IsZero() {
@@ -174,9 +193,37 @@ func (f *Fake) Add(s Seed) (tokens.Token, tokens.Secret) {
 	if s.Lifetime > 0 {
 		t.ExpiryTime = s.Created.Add(s.Lifetime).UnixMilli()
 	}
-	f.live = append(f.live, entry{token: t, value: s.Value})
+	f.live = append(f.live, entry{token: t, value: s.Value, owner: s.Owner})
 	return public(t), tokens.NewSecret(s.Value)
 }
+
+// AddServicePrincipal makes the directory know a service principal, and
+// returns its numeric ID (the owner_id of its tokens).
+func (f *Fake) AddServicePrincipal(applicationID, displayName string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sps == nil {
+		f.sps = map[int64]tokens.Identity{}
+	}
+	id := userID(applicationID)
+	f.sps[id] = tokens.Identity{Principal: tokens.Principal{Kind: tokens.ServicePrincipal, Name: applicationID}, ID: id, DisplayName: displayName}
+	return id
+}
+
+// Forget makes the directory no longer know a user or service principal
+// (deleted, while its tokens are still listed).
+func (f *Fake) Forget(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.forgotten == nil {
+		f.forgotten = map[string]bool{}
+	}
+	f.forgotten[name] = true
+	delete(f.sps, userID(name))
+}
+
+// UserID is the numeric ID the fake gives a user name or application ID.
+func UserID(name string) int64 { return userID(name) }
 
 // userID is a stable numeric ID for a user name.
 func userID(name string) int64 {
@@ -455,9 +502,11 @@ func (f *Fake) create(ctx context.Context, as *string, c Call) (*tokens.Created,
 		}
 		value := NewValue()
 		now := f.now()
+		// An on-behalf-of token is created by the caller and owned by the
+		// service principal.
 		t := tokens.Token{
 			ID: f.idFor(value), Comment: c.Comment, CreationTime: now.UnixMilli(), ExpiryTime: -1,
-			Owner:  &tokens.Owner{CreatedByUsername: owner, CreatedByID: userID(owner), OwnerID: userID(owner)},
+			Owner:  &tokens.Owner{CreatedByUsername: f.me(), CreatedByID: userID(f.me()), OwnerID: userID(owner)},
 			Scopes: c.Scopes,
 		}
 		if c.Autoscope {
@@ -466,8 +515,13 @@ func (f *Fake) create(ctx context.Context, as *string, c Call) (*tokens.Created,
 		if c.LifetimeSeconds > 0 {
 			t.ExpiryTime = now.Add(time.Duration(c.LifetimeSeconds) * time.Second).UnixMilli()
 		}
-		f.live = append(f.live, entry{token: t, value: value})
+		f.live = append(f.live, entry{token: t, value: value, owner: owner})
 		created = &tokens.Created{Value: tokens.NewSecret(value), Token: public(t)}
+		if c.Method == CreateOnBehalfOf {
+			// Token Management answers with the admin's view of it.
+			o := *t.Owner
+			created.Token.Owner = &o
+		}
 	}
 	c.Err = err
 	f.calls = append(f.calls, c)
@@ -481,17 +535,14 @@ func (f *Fake) list(ctx context.Context, as *string, c Call) ([]tokens.Token, er
 	f.runHook(c.Method)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.begin(ctx, as, &c)
-	c.Err = err
-	f.calls = append(f.calls, c)
-	if err != nil {
+	if err := f.readLocked(ctx, as, c); err != nil {
 		return nil, err
 	}
 	out := []tokens.Token{}
 	for _, e := range f.live {
 		o := e.token.Owner
 		switch {
-		case c.Method == List && o.CreatedByUsername == f.me():
+		case c.Method == List && e.owner == f.me():
 			out = append(out, public(e.token))
 		case c.Method == ListAll && (c.CreatedBy == "" || c.CreatedBy == o.CreatedByUsername || c.CreatedBy == strconv.FormatInt(o.CreatedByID, 10)):
 			t := e.token
@@ -503,6 +554,15 @@ func (f *Fake) list(ctx context.Context, as *string, c Call) ([]tokens.Token, er
 	return out, nil
 }
 
+// readLocked starts a call that changes nothing: it decides whether the
+// call fails (begin) and records it.
+func (f *Fake) readLocked(ctx context.Context, as *string, c Call) error {
+	_, err := f.begin(ctx, as, &c)
+	c.Err = err
+	f.calls = append(f.calls, c)
+	return err
+}
+
 func (f *Fake) revoke(ctx context.Context, as *string, c Call) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -510,7 +570,7 @@ func (f *Fake) revoke(ctx context.Context, as *string, c Call) error {
 	if apply {
 		i := f.find(c.TokenID)
 		// The Token API only reaches the caller's own tokens.
-		if i < 0 || c.Method == Revoke && f.live[i].token.Owner.CreatedByUsername != f.me() {
+		if i < 0 || c.Method == Revoke && f.live[i].owner != f.me() {
 			if err == nil {
 				err = NotFound(c.TokenID)
 			}
@@ -529,7 +589,7 @@ func (f *Fake) update(ctx context.Context, as *string, c Call) error {
 	apply, err := f.begin(ctx, as, &c)
 	if apply {
 		i := f.find(c.TokenID)
-		if i < 0 || c.Method == Update && f.live[i].token.Owner.CreatedByUsername != f.me() {
+		if i < 0 || c.Method == Update && f.live[i].owner != f.me() {
 			if err == nil {
 				err = NotFound(c.TokenID)
 			}
@@ -638,4 +698,59 @@ func Unavailable() *failure.APIError {
 // server that did make the change.
 func LostAnswer() *failure.APIError {
 	return &failure.APIError{Kind: failure.KindUnreachable, Message: "connection reset by peer", MaybeApplied: true}
+}
+
+// The directory (tokens.DirectoryAPI): service principals added with
+// AddServicePrincipal, and users, who are the owners and creators of the
+// tokens it holds and Me.
+
+func (f *Fake) ServicePrincipals(ctx context.Context, ids []int64) ([]tokens.Identity, error) {
+	return f.lookup(ctx, nil, Call{Method: ServicePrincipals, IDs: slices.Clone(ids)})
+}
+
+func (f *Fake) Users(ctx context.Context, ids []int64) ([]tokens.Identity, error) {
+	return f.lookup(ctx, nil, Call{Method: Users, IDs: slices.Clone(ids)})
+}
+
+func (c *client) ServicePrincipals(ctx context.Context, ids []int64) ([]tokens.Identity, error) {
+	return c.f.lookup(ctx, &c.value, Call{Method: ServicePrincipals, IDs: slices.Clone(ids)})
+}
+
+func (c *client) Users(ctx context.Context, ids []int64) ([]tokens.Identity, error) {
+	return c.f.lookup(ctx, &c.value, Call{Method: Users, IDs: slices.Clone(ids)})
+}
+
+func (f *Fake) lookup(ctx context.Context, as *string, c Call) ([]tokens.Identity, error) {
+	f.runHook(c.Method)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.readLocked(ctx, as, c); err != nil {
+		return nil, err
+	}
+	known := map[int64]tokens.Identity{}
+	if c.Method == ServicePrincipals {
+		known = f.sps
+	} else {
+		for _, name := range append([]string{f.me()}, f.userNames()...) {
+			if _, sp := f.sps[userID(name)]; !sp && !f.forgotten[name] {
+				known[userID(name)] = tokens.Identity{Principal: tokens.Principal{Kind: tokens.User, Name: name}, ID: userID(name)}
+			}
+		}
+	}
+	var out []tokens.Identity
+	for _, id := range c.IDs {
+		if who, ok := known[id]; ok {
+			out = append(out, who)
+		}
+	}
+	return out, nil
+}
+
+// userNames are the owners and creators of the tokens held.
+func (f *Fake) userNames() []string {
+	var out []string
+	for _, e := range f.live {
+		out = append(out, e.owner, e.token.Owner.CreatedByUsername)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -63,6 +64,12 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			never received. If a later one fails, the token stays live for the
 			destinations that hold it, and the error says which. Without
 			--lifetime the workspace's default lifetime applies.
+
+			--for-service-principal creates an on-behalf-of token (workspace
+			admins): the service principal with that application ID owns it,
+			and the output names it (display name and application ID; in JSON,
+			token_info has owner, owner_id, owner_display_name and who created
+			it).
 		`),
 		Example: cmdutil.Examples(heredoc.Doc(`
 			# a token for CI that expires in 100 days
@@ -80,7 +87,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			# only for SQL and jobs: a scoped token cannot call other APIs
 			$ dbtok create --lifetime 30d --comment bi --scope sql,jobs
 
-			# for a service principal (workspace admins)
+			# for a service principal (workspace admins): the output names its owner
 			$ dbtok create --for-service-principal 6f1c0f5e-1111-2222-3333-444455556666 --lifetime 30d --comment etl
 		`)),
 		Args: cmdutil.NoArgs,
@@ -152,7 +159,10 @@ func createRun(ctx context.Context, opts *Options) error {
 	if err := delivery.All(ctx, dests, delivery.Item{Value: created.Value, Token: created.Token, Place: ws.Place}); err != nil {
 		return undelivered(ctx, ws, target, delivery.Reached(err), err)
 	}
-	res := result{TokenInfo: tokenview.ToJSON(created.Token), DeliveredTo: delivery.Targets(dests), token: created.Token}
+	if opts.ServicePrincipal != "" {
+		nameOwner(ctx, opts, ws, &created.Token)
+	}
+	res := result{TokenInfo: tokenview.Created(created.Token), DeliveredTo: delivery.Targets(dests), token: created.Token}
 	for _, d := range dests {
 		if f, ok := d.(*delivery.File); ok {
 			res.OutFile = f.Path()
@@ -218,6 +228,32 @@ func mint(ctx context.Context, ws *workspace.Workspace, opts *Options) (*tokens.
 	return ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: opts.Comment, LifetimeSeconds: opts.LifetimeSeconds, Scopes: opts.Scopes, Autoscope: opts.Autoscope})
 }
 
+// nameOwner names the service principal that owns a new on-behalf-of
+// token, from the directory (one request), so that the output says whose
+// token it is. The token exists and works whatever the answer: a failed
+// lookup costs only the display name, and the owner is then the
+// application ID asked for. An owner other than the one asked for is
+// worth a warning.
+func nameOwner(ctx context.Context, opts *Options, ws *workspace.Workspace, t *tokens.Token) {
+	if t.Owner == nil {
+		return
+	}
+	list := []tokens.Token{*t}
+	if err := tokens.ResolveOwners(ctx, ws.Directory, list, true); err != nil {
+		opts.IO.Notef("cannot look up service principal %s in %s (%s): its display name is not shown.", opts.ServicePrincipal, ws, failure.Brief(err))
+	}
+	*t = list[0]
+	id, ok := t.OwnerIdentity()
+	switch {
+	case !ok:
+		owner := *t.Owner
+		owner.Resolved = &tokens.Identity{Principal: tokens.Principal{Kind: tokens.ServicePrincipal, Name: opts.ServicePrincipal}, ID: owner.OwnerID}
+		t.Owner = &owner
+	case !strings.EqualFold(id.Name, opts.ServicePrincipal):
+		opts.IO.Warnf("token %s belongs to %s, not to service principal %s as asked.", t.ID, id.Describe(), opts.ServicePrincipal)
+	}
+}
+
 // createFailed explains a failed create. When the request reached the
 // server and no clear refusal came back, the token may exist: say so and
 // how to find it, rather than let it live on unnoticed.
@@ -239,10 +275,10 @@ func createFailed(ctx context.Context, ws *workspace.Workspace, scope tokens.Sco
 // "delivered_to"}; "token_value" only when the value is printed, and
 // "out_file" when it went to a file.
 type result struct {
-	TokenValue  *string           `json:"token_value,omitempty"`
-	TokenInfo   tokenview.JSON    `json:"token_info"`
-	OutFile     string            `json:"out_file,omitempty"`
-	DeliveredTo []delivery.Target `json:"delivered_to"`
+	TokenValue  *string               `json:"token_value,omitempty"`
+	TokenInfo   tokenview.CreatedJSON `json:"token_info"`
+	OutFile     string                `json:"out_file,omitempty"`
+	DeliveredTo []delivery.Target     `json:"delivered_to"`
 	token       tokens.Token
 }
 

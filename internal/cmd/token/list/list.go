@@ -50,8 +50,17 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			expiry_time (epoch milliseconds, -1 for never), created_at and
 			expires_at (RFC 3339, null for never); with several profiles each
 			object also has profile and host, and with --all-users
-			created_by_id, created_by_username, owner_id, last_used_day and
-			last_used_at.
+			created_by_id, created_by_username, owner_id, owner (a user name
+			or a service principal's application ID), owner_display_name,
+			last_used_day and last_used_at.
+
+			With --all-users, an OWNER column appears when some token belongs
+			to someone other than its creator: an on-behalf-of token, which an
+			admin created for a service principal, shows the service
+			principal's display name and application ID. The owners are looked
+			up in the workspace's directory in one request per workspace.
+			--owner NAME keeps the tokens of one owner (a user name, or a
+			service principal's application ID or display name).
 
 			With --fail-if-any, the exit code is 5 when any token matches the
 			filters: a one-line alarm for CI.
@@ -61,6 +70,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			$ dbtok list --expiring-within 14d --all-profiles
 			$ dbtok list -p prod --comment 'ci-*' --sort created
 			$ dbtok list --all-users --created-by someone@example.com
+			$ dbtok list --all-users --owner 6f1c0f5e-1111-2222-3333-444455556666
 			$ dbtok list --expiring-within 14d --fail-if-any -o json
 			$ dbtok list --jq '.[] | select(.comment == "ci") | .token_id'
 		`)),
@@ -70,8 +80,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
-			if opts.Filter.NeedsLastUse() && !opts.Scope.AllUsers {
-				return failure.Usagef("--unused-for and --never-used need --all-users: only the Token Management API (workspace admins) says when tokens were last used")
+			if err := tokenflags.NeedAllUsers(&opts.Filter, opts.Scope.AllUsers); err != nil {
+				return err
 			}
 			if opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers {
 				return failure.Usagef("--created-by needs --all-users")
@@ -92,6 +102,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	sel.Register(cmd, f.CompleteProfiles)
 	return cmd
 }
@@ -163,6 +174,7 @@ func listRun(ctx context.Context, opts *Options) error {
 	}
 	// A SCOPES column only when some token has scopes: most have none.
 	res.cols.Scopes = tokenview.AnyScoped(all)
+	res.cols.Owner = tokens.ForeignOwners(all)
 	switch {
 	case multi:
 		res.empty = fmt.Sprintf("No matching tokens in %s.", output.Count(len(listings), "workspace"))
@@ -192,6 +204,11 @@ func fetch(ctx context.Context, opts *Options, profile string) (listing, error) 
 	list, err := opts.Scope.List(ctx, ws.Tokens)
 	if err != nil {
 		return listing{}, ListFailed(ws, opts.Scope, err)
+	}
+	if opts.Scope.AllUsers {
+		if err := opts.NameOwners(ctx, ws, list, opts.Filter.NeedsOwners()); err != nil {
+			return listing{}, err
+		}
 	}
 	return listing{ws: ws, tokens: list}, nil
 }

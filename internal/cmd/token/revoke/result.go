@@ -130,6 +130,7 @@ func (d dryRun) Table() output.Table {
 		if tg.Token.Owner != nil {
 			cols.CreatedBy = true
 		}
+		cols.Owner = cols.Owner || !tg.Token.OwnedByCreator()
 	}
 	t.Columns = cols.Header()
 	for _, tg := range d.plan.Targets {

@@ -69,7 +69,10 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			on stderr, and the exit code is 4 if the only failures were unknown
 			IDs, or that of the first other failure. With -o json, stdout gets
 			{"revoked": [...], "failed": [...]}. With --all-users, a workspace
-			admin revokes any user's tokens through the Token Management API.
+			admin revokes any user's tokens through the Token Management API,
+			and --owner NAME selects one owner's (a user name, or a service
+			principal's application ID or display name): on-behalf-of tokens
+			belong to the service principal they were created for.
 
 			"-" reads the IDs (or prefixes) from standard input, one per line.
 			--value-stdin revokes a leaked token given its value on standard
@@ -91,8 +94,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.Filter, err = filter.Parse(cmd, opts.Now()); err != nil {
 				return err
 			}
-			if opts.Filter.NeedsLastUse() && !opts.Scope.AllUsers {
-				return failure.Usagef("--unused-for and --never-used need --all-users: only the Token Management API (workspace admins) says when tokens were last used")
+			if err := tokenflags.NeedAllUsers(&opts.Filter, opts.Scope.AllUsers); err != nil {
+				return err
 			}
 			if err := sel.Validate(f.Globals.Profile); err != nil {
 				return err
@@ -150,6 +153,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().BoolVar(&valueStdin, "value-stdin", false, "revoke the token whose value is on standard input (a leaked token)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID); a filter on its own")
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	return cmd
 }
 
@@ -436,6 +440,13 @@ func planByFilter(ctx context.Context, opts *Options) (*tokens.Plan, error, erro
 		list, err := opts.Scope.List(ctx, ws.Tokens)
 		if err != nil {
 			return listing{}, ws.Fail("list tokens", err)
+		}
+		if opts.Scope.AllUsers {
+			// The plan shows whom on-behalf-of tokens belong to; --owner
+			// needs every owner named.
+			if err := opts.NameOwners(ctx, ws, list, opts.Filter.NeedsOwners()); err != nil {
+				return listing{}, err
+			}
 		}
 		return listing{ws: ws, list: list}, nil
 	})

@@ -189,7 +189,7 @@ func protect(opts *Options, js []*job, creds *tokens.Credentials) *tokens.Plan {
 			j.holders = slices.Compact(holders)
 		}
 		for _, t := range j.old {
-			plan.Add(tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Token: t, Listed: true})
+			plan.Add(tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Scope: opts.scope(), Token: t, Listed: true})
 		}
 	}
 	plan.Mark(creds)
@@ -232,9 +232,9 @@ func signsIn(ctx context.Context, opts *Options, profile string) error {
 // create makes the new token and proves it signs in.
 func (j *job) create(ctx context.Context, opts *Options) error {
 	started := opts.Now()
-	created, err := j.ws.Tokens.Create(ctx, tokens.CreateRequest{Comment: j.comment, LifetimeSeconds: j.lifetime, Scopes: j.scopes, Autoscope: j.autoscope})
+	created, err := j.mint(ctx)
 	if err != nil {
-		msg := j.ws.Fail("create the new token", err).Error()
+		msg := j.createFailed(err).Error()
 		if advice := tokens.MaxLifetimeAdvice(ctx, err, j.ws.Settings, j.lifetime); advice != "" {
 			msg += "; " + advice
 		}
@@ -243,7 +243,7 @@ func (j *job) create(ctx context.Context, opts *Options) error {
 			for _, t := range j.listed {
 				known[t.ID] = true
 			}
-			msg += "; " + tokens.ExplainMaybeCreated(ctx, err, j.ws.Place, tokens.Scope{}, j.ws.Tokens, j.comment, started, known)
+			msg += "; " + tokens.ExplainMaybeCreated(ctx, err, j.ws.Place, opts.scope(), j.ws.Tokens, j.comment, started, known)
 		}
 		return failure.Wrap(msg+"; "+kept(j.old), err)
 	}
@@ -371,19 +371,21 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 	// Through the new token, since the old one may be the very credential
 	// the profile signed in with; unless the new token's scopes do not
 	// reach the Token API, and then through the profile's own.
+	// A service principal's token is no caller's own: the admin revokes it
+	// through Token Management, signed in as before.
 	api := j.ws.Tokens
-	if j.created.Token.CanCreateTokens() {
+	if j.created.Token.CanCreateTokens() && !opts.AllUsers {
 		if a, err := opts.SignIn(j.ws.Host, j.created.Value); err == nil {
 			api = a
 		}
 	}
 	for _, t := range j.old {
-		if t.ExpiredAt(opts.Now()) {
+		if t.ExpiredAt(opts.Now()) && !opts.AllUsers {
 			// The Token API cannot delete it, and it no longer works.
 			opts.IO.Notef("the old token %s had expired already; the workspace lists it until a workspace admin deletes it (`dbtok revoke --all-users %s%s`).", t.ID, t.ID, j.ws.ProfileFlag())
 			continue
 		}
-		err := api.Revoke(ctx, t.ID)
+		err := opts.scope().Revoke(ctx, api, t.ID)
 		switch {
 		case failure.KindOf(err) == failure.KindNotFound:
 			opts.IO.Notef("the old token %s was gone already.", t.ID)
@@ -391,7 +393,7 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 			j.failed[t.ID] = err
 			continue
 		default:
-			opts.IO.Successf("Revoked the old token %s in %s.", t.ID, j.ws)
+			opts.IO.Successf("Revoked the old token %s%s in %s.", t.ID, j.ownerWords(), j.ws)
 		}
 		j.revoked = append(j.revoked, t.ID)
 	}
@@ -414,7 +416,8 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 func (j *job) undo(ctx context.Context, cause error) error {
 	t := j.created.Token
 	j.created = nil
-	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Token: t}, j.ws.CredentialsHint(), kept(j.old))
+	scope := tokens.Scope{AllUsers: j.owner != nil}
+	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Scope: scope, Token: t}, j.ws.CredentialsHint(), kept(j.old))
 }
 
 func kept(old []tokens.Token) string {
@@ -446,8 +449,8 @@ func summarize(opts *Options, js []*job) error {
 			done = true
 			for _, id := range slices.Sorted(maps.Keys(j.failed)) {
 				err := j.failed[id]
-				e := failure.Wrapf(err, "the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `dbtok revoke %s%s`",
-					j.created.Token.ID, id, failure.Cause(err, j.ws.CredentialsHint()), id, j.ws.ProfileFlag())
+				e := failure.Wrapf(err, "the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `%s %s%s`",
+					j.created.Token.ID, id, failure.Cause(err, j.ws.CredentialsHint()), opts.scope().RevokeCommand(), id, j.ws.ProfileFlag())
 				opts.IO.Errorf("%v", e)
 				if first == nil {
 					first = e

@@ -103,6 +103,20 @@ type rotated struct {
 	KeptOld         bool     `json:"kept_old"`
 }
 
+// callOrder is the calls the workspace received, each with who made it:
+// "new" for the new token newID, "profile" for the profile's credential.
+func callOrder(f *tokenstest.Fake, newID string) []string {
+	var out []string
+	for _, c := range f.Calls() {
+		who := "profile"
+		if c.SignedInAs == newID {
+			who = "new"
+		}
+		out = append(out, string(c.Method)+" as "+who)
+	}
+	return out
+}
+
 func decodeOne(t *testing.T, b []byte) rotated {
 	t.Helper()
 	var r rotated
@@ -137,14 +151,7 @@ func TestRotateByCommentToStdout(t *testing.T) {
 
 	// Order: list, create, prove the new token works, and only then
 	// revoke the old one, signed in with the new one.
-	var got []string
-	for _, c := range w.fake.Calls() {
-		who := "profile"
-		if c.SignedInAs == n.ID {
-			who = "new"
-		}
-		got = append(got, string(c.Method)+" as "+who)
-	}
+	got := callOrder(w.fake, n.ID)
 	// The new token proves itself with /Me, which every token may call.
 	want := []string{"List as profile", "Create as profile", "WhoAmI as new", "Revoke as new"}
 	if !slices.Equal(got, want) {

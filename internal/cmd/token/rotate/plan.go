@@ -34,6 +34,9 @@ type job struct {
 	// picked is set when a person chose the old token from a list.
 	picked bool
 
+	// owner is the service principal whose token is replaced (--all-users).
+	owner *tokens.Identity
+
 	comment   string
 	lifetime  int64
 	scopes    []string
@@ -96,8 +99,8 @@ func (j *job) open(ctx context.Context, opts *Options) error {
 		j.profile = ws.Profile
 		j.current = ws.Credential
 	}
-	if j.listed, err = ws.Tokens.List(ctx); err != nil {
-		return ws.Fail("list tokens", err)
+	if j.listed, err = opts.scope().List(ctx, ws.Tokens); err != nil {
+		return listFailed(ws, opts, err)
 	}
 	return nil
 }
@@ -112,7 +115,7 @@ func (j *job) selectOld(ctx context.Context, opts *Options, creds *tokens.Creden
 			return failure.Usagef("token ID prefix %s matches %d tokens in %s: give more of the ID", amb.Prefix, amb.Matches, j.ws)
 		}
 		if len(found) == 0 {
-			return failure.NotFoundf("no token %s in %s: nothing rotated (see `dbtok list%s`)", opts.TokenID, j.ws, j.ws.ProfileFlag())
+			return failure.NotFoundf("no token %s in %s: nothing rotated (see `%s%s`)", opts.TokenID, j.ws, opts.scope().ListCommand(), j.ws.ProfileFlag())
 		}
 		j.old = found
 	case opts.UpdateProfile:
@@ -122,13 +125,23 @@ func (j *job) selectOld(ctx context.Context, opts *Options, creds *tokens.Creden
 		}
 		j.old = []tokens.Token{t}
 	default:
+		if opts.Select.NeedsOwners() {
+			if err := tokens.ResolveOwners(ctx, j.ws.Directory, j.listed, true); err != nil {
+				return j.ws.Fail("look up who owns the tokens (for --owner)", err)
+			}
+		}
 		j.old = opts.Select.Apply(j.listed, opts.Now())
 		if len(j.old) == 0 {
 			if opts.Profiles != nil {
 				j.skipped = fmt.Sprintf("no token matches (%s) in %s: nothing to rotate there", opts.Select.Describe(), j.ws)
 				return nil
 			}
-			return failure.NotFoundf("no token matches (%s) in %s: nothing rotated (see `dbtok list%s`)", opts.Select.Describe(), j.ws, j.ws.ProfileFlag())
+			return failure.NotFoundf("no token matches (%s) in %s: nothing rotated (see `%s%s`)", opts.Select.Describe(), j.ws, opts.scope().ListCommand(), j.ws.ProfileFlag())
+		}
+	}
+	if opts.AllUsers {
+		if err := j.settleOwner(ctx); err != nil {
+			return err
 		}
 	}
 	return j.settle(opts)

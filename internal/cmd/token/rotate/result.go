@@ -15,15 +15,15 @@ import (
 // conditional rotation that found the token not due.
 type rotatedJSON struct {
 	*tokenview.WorkspaceJSON
-	Rotated         bool              `json:"rotated"`
-	Reason          string            `json:"reason,omitempty"`
-	TokenValue      *string           `json:"token_value,omitempty"`
-	TokenInfo       *tokenview.JSON   `json:"token_info,omitempty"`
-	OutFile         string            `json:"out_file,omitempty"`
-	ConfigFile      string            `json:"config_file,omitempty"`
-	UpdatedProfiles []string          `json:"updated_profiles,omitempty"`
-	DeliveredTo     []delivery.Target `json:"delivered_to,omitempty"`
-	Replaces        []string          `json:"replaces,omitempty"`
+	Rotated         bool                   `json:"rotated"`
+	Reason          string                 `json:"reason,omitempty"`
+	TokenValue      *string                `json:"token_value,omitempty"`
+	TokenInfo       *tokenview.CreatedJSON `json:"token_info,omitempty"`
+	OutFile         string                 `json:"out_file,omitempty"`
+	ConfigFile      string                 `json:"config_file,omitempty"`
+	UpdatedProfiles []string               `json:"updated_profiles,omitempty"`
+	DeliveredTo     []delivery.Target      `json:"delivered_to,omitempty"`
+	Replaces        []string               `json:"replaces,omitempty"`
 	// Current are the tokens a rotation that was not due left in place.
 	Current []tokenview.JSON `json:"current,omitempty"`
 	KeptOld bool             `json:"kept_old,omitempty"`
@@ -55,7 +55,7 @@ func newResult(opts *Options, js []*job, printed bool) result {
 			r.rows = append(r.rows, x)
 			continue
 		}
-		info := tokenview.ToJSON(j.created.Token)
+		info := tokenview.Created(j.created.Token)
 		x.Rotated, x.TokenInfo, x.token = true, &info, j.created.Token
 		x.Replaces, x.KeptOld = tokens.IDs(j.old), opts.KeepOld
 		x.DeliveredTo = delivery.Targets(j.dests)
@@ -147,8 +147,11 @@ type planJSON struct {
 	NewLifetimeSeconds *int64              `json:"new_lifetime_seconds"`
 	NewScopes          []string            `json:"new_scopes"`
 	NewAutoscope       bool                `json:"new_autoscope"`
-	UpdateProfiles     []string            `json:"update_profiles,omitempty"`
-	KeepOld            bool                `json:"keep_old,omitempty"`
+	// NewOwner is the service principal (application ID) the new
+	// on-behalf-of token is for (--all-users).
+	NewOwner       *string  `json:"new_owner,omitempty"`
+	UpdateProfiles []string `json:"update_profiles,omitempty"`
+	KeepOld        bool     `json:"keep_old,omitempty"`
 
 	place tokens.Place
 	old   []tokens.Token
@@ -171,6 +174,10 @@ func newDryRun(opts *Options, js []*job) dryRun {
 			l := j.lifetime
 			p.NewLifetimeSeconds = &l
 		}
+		if j.owner != nil {
+			o := j.owner.Name
+			p.NewOwner = &o
+		}
 		for _, t := range j.old {
 			p.Replaces = append(p.Replaces, tokenview.Row(t, nil, d.now))
 		}
@@ -184,6 +191,12 @@ func newDryRun(opts *Options, js []*job) dryRun {
 
 func (d dryRun) Table() output.Table {
 	cols := tokenview.Columns{Profile: d.multi}
+	for _, p := range d.WouldReplace {
+		// A service principal's tokens (--all-users): whose they are.
+		if p.NewOwner != nil {
+			cols.CreatedBy, cols.Owner = true, true
+		}
+	}
 	header := append(cols.Header(), output.Column{Header: "NEW LIFETIME"}, output.Column{Header: "UPDATES", Flex: true})
 	t := output.Table{Columns: header}
 	for _, p := range d.WouldReplace {

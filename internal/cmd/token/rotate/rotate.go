@@ -35,7 +35,12 @@ type Options struct {
 	// Due makes the rotation conditional (--if-expiring-within,
 	// --if-older-than, for cron): a token that is not due is left alone,
 	// and the run says why.
-	Due      tokens.Due
+	Due tokens.Due
+	// AllUsers replaces a service principal's token (workspace admins):
+	// the old token is found among every user's, the new one is an
+	// on-behalf-of token for the same service principal, and the old one
+	// is revoked through Token Management.
+	AllUsers bool
 	KeepOld  bool
 	Consent  tokenflags.Consent
 	Parallel int
@@ -50,7 +55,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	var dest tokenflags.Delivery
 	var ifExpiring, ifOlder string
 	var newComment string
-	var comment, commentExact string
+	var comment, commentExact, owner string
 	cmd := &cobra.Command{
 		Use:   "rotate",
 		Short: "Replace a token with a new one, without an outage",
@@ -88,6 +93,16 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			--out - prints it as well. The old token is revoked only after
 			every destination took the new one.
 
+			With --all-users, a workspace admin rotates a service principal's
+			token, such as the on-behalf-of token a CI system signs in with:
+			the old token is found among every user's (--token-id, --comment,
+			and --owner APPLICATION_ID or the principal's display name), the
+			new one is an on-behalf-of token for the same service principal
+			with the same comment, lifetime and scopes, it is proven and
+			delivered like any other, and the old one is revoked through Token
+			Management. A user's token cannot be rotated this way: no API
+			creates a token for another user.
+
 			For cron, --if-expiring-within and --if-older-than make the
 			rotation conditional: when the current token is not due, nothing
 			is created or revoked, the run says why and exits 0 (JSON:
@@ -109,6 +124,9 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			# daily from cron: rotate the CI token two weeks before it expires,
 			# straight into the repository's GitHub Actions secret
 			$ dbtok rotate --comment ci --if-expiring-within 14d --pipe-to 'gh secret set DATABRICKS_TOKEN'
+
+			# a service principal's on-behalf-of token (workspace admins)
+			$ dbtok rotate --all-users --owner 6f1c0f5e-1111-2222-3333-444455556666 --comment etl --to-secret ci/etl-token
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -148,6 +166,14 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if changed("comment-exact") {
 				opts.Select.SetCommentExact(commentExact)
 			}
+			if changed("owner") {
+				if err := opts.Select.SetOwner(owner); err != nil {
+					return failure.Usagef("--owner %v", err)
+				}
+				if err := tokenflags.NeedAllUsers(&opts.Select, opts.AllUsers); err != nil {
+					return err
+				}
+			}
 			if changed("new-comment") {
 				if err := tokens.ValidateComment(newComment); err != nil {
 					return failure.Usagef("--new-comment %v", err)
@@ -159,6 +185,8 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 				return failure.Usagef("say which token to rotate: --comment, --token-id or --update-profile")
 			case opts.Select.Active() && opts.TokenID != "":
 				return failure.Usagef("select the token by --comment or by --token-id, not both")
+			case opts.AllUsers && opts.UpdateProfile:
+				return failure.Usagef("--update-profile rotates the token the profile itself signs in with, through the Token API: leave out --all-users")
 			case opts.UpdateProfile && opts.Select.Active():
 				return failure.Usagef("--update-profile rotates the token the profile signs in with: leave out --comment (use --new-comment to change the comment)")
 			case sel.Active() && opts.TokenID != "":
@@ -203,6 +231,9 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	fl.BoolVar(&opts.UpdateProfile, "update-profile", false, "rotate the token the profile signs in with, and write the new one into every profile of the config file that holds it")
 	fl.BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token(s)")
+	fl.BoolVar(&opts.AllUsers, "all-users", false, "rotate a service principal's token (workspace admins): the new one is an on-behalf-of token for the same service principal")
+	fl.StringVar(&owner, "owner", "", "with --all-users, rotate the tokens of the service principal `NAME` (application ID or display name)")
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	opts.Consent.Register(cmd, "replace")
 	sel.Register(cmd, f.CompleteProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("token-id", f.CompleteTokenIDs)

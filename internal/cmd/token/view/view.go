@@ -70,6 +70,14 @@ func viewRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Scope.AllUsers {
+		// An on-behalf-of token: name the service principal it belongs to.
+		list := []tokens.Token{t}
+		if err := opts.NameOwners(ctx, ws, list, false); err != nil {
+			return err
+		}
+		t = list[0]
+	}
 	creds := opts.Credentials(nil, ws)
 	return printer.Print(ctx, tokenview.NewDetail(t, creds.ProfilesUsing(ws.Key(), t.ID), opts.Now()))
 }
