@@ -493,6 +493,19 @@ func (w *Workspace) Fail(action string, err error) error {
 	return failure.Wrapf(err, "cannot %s in %s: %s", action, w, cause)
 }
 
+// FailList explains a failed listing of the scope's tokens; the Token
+// Management API (--all-users) needs workspace admin rights, which is the
+// usual reason it is refused.
+func (w *Workspace) FailList(scope tokens.Scope, err error) error {
+	if !scope.AllUsers {
+		return w.Fail("list tokens", err)
+	}
+	if failure.KindOf(err) == failure.KindPermission {
+		return failure.Wrapf(err, "cannot list every user's tokens in %s: workspace admin rights are needed for --all-users (HTTP 403)", w)
+	}
+	return w.Fail("list every user's tokens", err)
+}
+
 // hostHint says what to check when the host does not answer: the host is
 // DATABRICKS_HOST's when that is set, whatever the profile says.
 func hostHint(profile bool) string {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/dbtok/dbtok/internal/cmd/token/list"
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/fanout"
@@ -365,7 +364,7 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 	scope := tokens.Scope{AllUsers: opts.AllUsers}
 	listed, err := scope.List(ctx, ws.Tokens)
 	if err != nil {
-		return audited{}, list.ListFailed(ws, scope, err)
+		return audited{}, ws.FailList(scope, err)
 	}
 	a := audited{ws: ws, tokens: listed}
 	if ws.Settings == nil {

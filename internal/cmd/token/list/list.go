@@ -203,7 +203,7 @@ func fetch(ctx context.Context, opts *Options, profile string) (listing, error) 
 	}
 	list, err := opts.Scope.List(ctx, ws.Tokens)
 	if err != nil {
-		return listing{}, ListFailed(ws, opts.Scope, err)
+		return listing{}, ws.FailList(opts.Scope, err)
 	}
 	if opts.Scope.AllUsers {
 		if err := opts.NameOwners(ctx, ws, list, opts.Filter.NeedsOwners()); err != nil {
@@ -211,18 +211,6 @@ func fetch(ctx context.Context, opts *Options, profile string) (listing, error) 
 		}
 	}
 	return listing{ws: ws, tokens: list}, nil
-}
-
-// ListFailed explains a failed listing; the Token Management API needs
-// admin rights, which deserves its own words.
-func ListFailed(ws *workspace.Workspace, scope tokens.Scope, err error) error {
-	if scope.AllUsers {
-		if failure.KindOf(err) == failure.KindPermission {
-			return failure.Wrapf(err, "cannot list every user's tokens in %s: workspace admin rights are needed for --all-users (HTTP 403)", ws)
-		}
-		return ws.Fail("list every user's tokens", err)
-	}
-	return ws.Fail("list tokens", err)
 }
 
 type row struct {
