@@ -90,7 +90,9 @@ func (a *auditor) add(rule string, t *Token, owner, msg, advice, command string)
 func (a *auditor) token(t *Token) {
 	owner := ""
 	if t.Owner != nil {
-		owner = t.Owner.CreatedByUsername
+		// Who owns it: a service principal's token is created by an admin
+		// on its behalf, and the service principal is whom it concerns.
+		owner = t.OwnerText()
 	}
 	if t.ExpiredAt(a.now) {
 		// An expired token no longer signs in: its lifetime and use no
@@ -162,6 +164,7 @@ func (a *auditor) quota() {
 	}
 	counts := map[int64]int{}
 	names := map[int64]string{}
+	handles := map[int64]string{} // what --owner takes: user name or application ID
 	var owners []int64
 	for _, t := range a.Tokens {
 		if t.Owner == nil {
@@ -172,8 +175,11 @@ func (a *auditor) quota() {
 			owners = append(owners, id)
 		}
 		counts[id]++
-		if t.Owner.CreatedByID == id && t.Owner.CreatedByUsername != "" {
-			names[id] = t.Owner.CreatedByUsername
+		if who, ok := t.OwnerIdentity(); ok && names[id] == "" {
+			names[id] = who.Describe()
+			if who.Principal.Name != "" {
+				handles[id] = who.Principal.Name
+			}
 		}
 	}
 	for _, id := range owners {
@@ -181,16 +187,20 @@ func (a *auditor) quota() {
 		if n < a.policy.QuotaWarning {
 			continue
 		}
-		name, by := names[id], names[id]
+		name, by := names[id], handles[id]
 		if name == "" {
 			// A service principal's tokens are created by an admin on its
-			// behalf: the listing names only its numeric ID.
-			name, by = fmt.Sprintf("principal %d", id), fmt.Sprint(id)
+			// behalf: unless the directory named it, only its numeric ID
+			// is known.
+			name = fmt.Sprintf("principal %d", id)
+		}
+		if by == "" {
+			by = fmt.Sprint(id)
 		}
 		a.add(RuleQuotaNear, nil, name,
 			fmt.Sprintf("%s holds %d of %d tokens (the policy warns at %d)", name, n, TokenQuota, a.policy.QuotaWarning),
 			"Revoke the tokens no longer needed; expired ones count until a workspace admin deletes them.",
-			"dbtok list --all-users --created-by "+by+" --sort created"+a.Place.ProfileFlag())
+			"dbtok list --all-users --owner "+by+" --sort created"+a.Place.ProfileFlag())
 	}
 }
 

@@ -234,8 +234,8 @@ func TestAuditQuota(t *testing.T) {
 		}
 	}
 	want := []string{
-		"bob|dbtok list --all-users --created-by bob --sort created -p prod",
-		"principal 99|dbtok list --all-users --created-by 99 --sort created -p prod",
+		"bob|dbtok list --all-users --owner bob --sort created -p prod",
+		"principal 99|dbtok list --all-users --owner 99 --sort created -p prod",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("quota findings %v, want %v", got, want)

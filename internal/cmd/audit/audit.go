@@ -25,6 +25,9 @@ type Options struct {
 
 	// AllUsers audits every user's tokens (the Token Management API).
 	AllUsers bool
+	// Owner, with AllUsers, audits only the tokens this user or service
+	// principal owns (--owner).
+	Owner tokens.Filter
 	// Profiles is the resolved selection; nil means the one workspace.
 	Profiles []string
 	Parallel int
@@ -43,6 +46,7 @@ type flags struct {
 	quotaWarning                       int
 	failOn                             string
 	policy                             string
+	owner                              string
 }
 
 func NewCmdAudit(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -104,6 +108,8 @@ func NewCmdAudit(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&opts.AllUsers, "all-users", false, "audit every user's tokens, through the Token Management API (workspace admins); the only listing with last use")
+	fs.StringVar(&fl.owner, "owner", "", "with --all-users, audit only the tokens owned by `NAME`: a user name, or a service principal's application ID or display name")
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	fs.StringVar(&fl.policy, "policy", "", "read the policy from `FILE` (YAML); flags override it")
 	fs.StringVar(&fl.maxLifetime, "max-lifetime", tokens.FlagSpan(tokens.DefaultMaxLifetime), "the longest lifetime a token may have, a `DURATION` such as 90d")
 	fs.StringVar(&fl.unusedFor, "unused-for", tokens.FlagSpan(tokens.DefaultUnusedFor), "how long a token may go unused, a `DURATION`; checked with --all-users")
@@ -142,6 +148,14 @@ func (fl *flags) apply(cmd *cobra.Command, opts *Options) error {
 	changed := cmd.Flags().Changed
 	opts.Policy = tokens.DefaultAuditPolicy()
 	opts.FailOn = tokens.SeverityError
+	if changed("owner") {
+		if !opts.AllUsers {
+			return failure.Usagef("--owner needs --all-users: only the Token Management API (workspace admins) says who owns tokens")
+		}
+		if err := opts.Owner.SetOwner(fl.owner); err != nil {
+			return failure.Usagef("--owner %s", err)
+		}
+	}
 	if changed("policy") {
 		if strings.TrimSpace(fl.policy) == "" {
 			return failure.Usagef("--policy needs a file name")
@@ -365,6 +379,16 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 	listed, err := scope.List(ctx, ws.Tokens)
 	if err != nil {
 		return audited{}, ws.FailList(scope, err)
+	}
+	if opts.AllUsers {
+		// Who owns an on-behalf-of token is in the directory: one lookup,
+		// which --owner needs to succeed.
+		if err := opts.NameOwners(ctx, ws, listed, opts.Owner.NeedsOwners()); err != nil {
+			return audited{}, err
+		}
+		if opts.Owner.NeedsOwners() {
+			listed = opts.Owner.Apply(listed, opts.Now())
+		}
 	}
 	a := audited{ws: ws, tokens: listed}
 	if ws.Settings == nil {

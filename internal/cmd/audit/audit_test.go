@@ -423,7 +423,7 @@ func TestAuditAllUsers(t *testing.T) {
 		t.Errorf("findings %v", ruleList(got.Findings))
 	}
 	q := got.Findings[4]
-	if q.Owner == nil || *q.Owner != "bob" || q.TokenID != nil || q.Command == nil || *q.Command != "dbtok list --all-users --created-by bob --sort created -p DEFAULT" {
+	if q.Owner == nil || *q.Owner != "bob" || q.TokenID != nil || q.Command == nil || *q.Command != "dbtok list --all-users --owner bob --sort created -p DEFAULT" {
 		t.Errorf("quota finding %+v", q)
 	}
 	u := got.Findings[1]
