@@ -168,8 +168,6 @@ func median(ds []time.Duration) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-func dbtokBin() string { return filepath.Join(binDir, exe("dbtok")) }
-
 func curlArgs(e *benchEnv, path string) []string {
 	return []string{"-sf", "-o", "/dev/null", "-H", "Authorization: Bearer " + scriptUsers[0].Token, e.srv.URL + path}
 }

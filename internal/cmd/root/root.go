@@ -33,7 +33,7 @@ func Main() int {
 	// tens of thousands of tokens, where the default GC pacing lets the
 	// heap double before collecting. The user's GOMEMLIMIT still wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(32 << 20)
+		debug.SetMemoryLimit(48 << 20)
 	}
 	ios := iostreams.System()
 	// A closed stdout must come back as an error, not kill the process:
