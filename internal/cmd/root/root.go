@@ -27,13 +27,17 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// MemoryLimit is the soft memory limit Main sets. dbtok's heap is small
+// except when an admin lists hundreds of thousands of tokens, where the
+// default GC pacing lets the heap double before collecting; lower, the
+// 500 connections of a run over 500 workspaces keep the GC busy.
+const MemoryLimit = 48 << 20
+
 // Main runs dbtok with the process's arguments and returns its exit code.
 func Main() int {
-	// A soft memory limit: dbtok's heap is tiny except when an admin lists
-	// tens of thousands of tokens, where the default GC pacing lets the
-	// heap double before collecting. The user's GOMEMLIMIT still wins.
+	// The user's GOMEMLIMIT still wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(48 << 20)
+		debug.SetMemoryLimit(MemoryLimit)
 	}
 	ios := iostreams.System()
 	// A closed stdout must come back as an error, not kill the process:

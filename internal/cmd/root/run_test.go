@@ -205,7 +205,7 @@ func TestMainExitCodes(t *testing.T) {
 	if code, stdout, _ := run("version"); code != 0 || stdout != version.Format()+"\n" {
 		t.Errorf("version: exit %d, %q", code, stdout)
 	}
-	if debug.SetMemoryLimit(-1) != 32<<20 {
+	if debug.SetMemoryLimit(-1) != MemoryLimit {
 		t.Error("Main did not set the soft memory limit")
 	}
 	if code, _, stderr := run("nosuch"); code != failure.Usage || !strings.Contains(stderr, `Error: unknown command "nosuch" for "dbtok"`) {
