@@ -23,15 +23,8 @@ func ValidSortKey(key string) bool {
 // (oldest first) or "comment" (case-insensitive). Ties fall back to
 // creation time, then ID, so output is stable.
 func Sort(list []Token, key string) {
-	if !ValidSortKey(key) {
-		panic(fmt.Sprintf("tokens: unknown sort key %q", key))
-	}
-	expiry := func(t Token) int64 {
-		if t.ExpiryTime <= 0 {
-			return 1<<63 - 1
-		}
-		return t.ExpiryTime
-	}
+	mustSortKey(key)
+	expiry := func(t Token) int64 { return expiryKey(t.ExpiryTime) }
 	sort.SliceStable(list, func(i, j int) bool {
 		a, b := list[i], list[j]
 		switch key {
@@ -50,4 +43,18 @@ func Sort(list []Token, key string) {
 		}
 		return a.ID < b.ID
 	})
+}
+
+func mustSortKey(key string) {
+	if !ValidSortKey(key) {
+		panic(fmt.Sprintf("tokens: unknown sort key %q", key))
+	}
+}
+
+// expiryKey sorts a token that never expires last.
+func expiryKey(expiry int64) int64 {
+	if expiry <= 0 {
+		return 1<<63 - 1
+	}
+	return expiry
 }

@@ -104,6 +104,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	markStreamed(req, resp)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		if loc, lerr := resp.Location(); lerr == nil && !sameOrigin(req.URL, loc) {
 			// Go's client would carry the Authorization header along to

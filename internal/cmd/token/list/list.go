@@ -100,10 +100,10 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	return cmd
 }
 
-// listing is one workspace's tokens.
+// listing is one workspace's tokens, those that match, in order.
 type listing struct {
 	ws     *workspace.Workspace
-	tokens []tokens.Token
+	tokens *tokens.List
 }
 
 func listRun(ctx context.Context, opts *Options) error {
@@ -116,17 +116,18 @@ func listRun(ctx context.Context, opts *Options) error {
 		// Said once, rather than leaving last-use columns blank.
 		opts.IO.Notef("your own token list does not say when tokens were last used, so tokens the 90-day unused rule may revoke sooner are not caught (workspace admins: --all-users).")
 	}
+	now := opts.Now()
 	var listings []listing
 	var failed error
 	if !multi {
-		l, err := fetch(ctx, opts, "")
+		l, err := fetch(ctx, opts, "", now)
 		if err != nil {
 			return err
 		}
 		listings = []listing{l}
 	} else {
 		for _, r := range fanout.Run(ctx, opts.Profiles, opts.Parallel, func(ctx context.Context, p string) (listing, error) {
-			return fetch(ctx, opts, p)
+			return fetch(ctx, opts, p, now)
 		}) {
 			if r.Err != nil {
 				// One unreachable workspace must not hide the others.
@@ -140,33 +141,9 @@ func listRun(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	now := opts.Now()
-	res := result{multi: multi, now: now, cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
-	var all []tokens.Token
-	// Two profiles for the same user on the same workspace (DEFAULT and a
-	// named one, say) list the same tokens: show each once, under the
-	// first profile.
-	seen := map[string]string{}
-	for _, l := range listings {
-		matched := opts.Filter.Apply(l.tokens, now)
-		tokens.Sort(matched, opts.Sort)
-		same := ""
-		for _, t := range matched {
-			key := l.ws.Key() + "\x00" + t.ID
-			if first, ok := seen[key]; ok {
-				same = first
-				continue
-			}
-			seen[key] = l.ws.Profile
-			res.rows = append(res.rows, row{place: l.ws.Place, token: t})
-			all = append(all, t)
-		}
-		if same != "" {
-			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
-		}
-	}
-	// A SCOPES column only when some token has scopes: most have none.
-	res.cols.Scopes = tokenview.AnyScoped(all)
+	res := &result{multi: multi, now: now, listings: listings,
+		cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
+	res.pick(opts)
 	switch {
 	case multi:
 		res.empty = fmt.Sprintf("No matching tokens in %s.", output.Count(len(listings), "workspace"))
@@ -182,21 +159,64 @@ func listRun(ctx context.Context, opts *Options) error {
 	switch {
 	case failed != nil:
 		return failure.AsReported(failed)
-	case opts.FailIfAny && len(res.rows) > 0:
+	case opts.FailIfAny && res.Len() > 0:
 		return &failure.Reported{Code: failure.Matched}
 	}
 	return nil
 }
 
-func fetch(ctx context.Context, opts *Options, profile string) (listing, error) {
+// pick chooses the rows to print, in order, and whether a SCOPES column
+// is needed. Two profiles for the same user on the same workspace
+// (DEFAULT and a named one, say) list the same tokens: each is shown once,
+// under the first profile. One workspace's rows are its list as it is.
+func (r *result) pick(opts *Options) {
+	var seen map[string]string
+	if len(r.listings) > 1 {
+		seen = map[string]string{}
+	}
+	for li, l := range r.listings {
+		same := ""
+		for i := 0; i < l.tokens.Len(); i++ {
+			t := l.tokens.At(i)
+			// A SCOPES column only when some token has scopes: most have none.
+			r.cols.Scopes = r.cols.Scopes || tokenview.AnyScoped([]tokens.Token{t})
+			if !r.multi {
+				continue
+			}
+			if seen != nil {
+				key := l.ws.Key() + "\x00" + t.ID
+				if first, ok := seen[key]; ok {
+					same = first
+					continue
+				}
+				seen[key] = l.ws.Profile
+			}
+			r.refs = append(r.refs, rowRef{listing: uint32(li), index: uint32(i)})
+		}
+		if same != "" {
+			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
+		}
+	}
+}
+
+// fetch lists one workspace's tokens, keeping only those that match, as
+// the answer is read, and sorts them.
+func fetch(ctx context.Context, opts *Options, profile string, now time.Time) (listing, error) {
 	ws, err := opts.Workspace(profile)
 	if err != nil {
 		return listing{}, err
 	}
-	list, err := opts.Scope.List(ctx, ws.Tokens)
+	list := tokens.NewList()
+	err = opts.Scope.Each(ctx, ws.Tokens, func() { list = tokens.NewList() }, func(t tokens.Token) error {
+		if opts.Filter.Match(t, now) {
+			list.Add(t)
+		}
+		return nil
+	})
 	if err != nil {
 		return listing{}, ListFailed(ws, opts.Scope, err)
 	}
+	list.Sort(opts.Sort)
 	return listing{ws: ws, tokens: list}, nil
 }
 
@@ -212,14 +232,16 @@ func ListFailed(ws *workspace.Workspace, scope tokens.Scope, err error) error {
 	return ws.Fail("list tokens", err)
 }
 
-type row struct {
-	place tokens.Place
-	token tokens.Token
-}
+// rowRef is a row of a list over several workspaces.
+type rowRef struct{ listing, index uint32 }
 
-// result is list's output: a JSON array of tokens, a table for people.
+// result is list's output: a JSON array of tokens, a table for people,
+// printed one token at a time (output.Lister).
 type result struct {
-	rows        []row
+	listings []listing
+	// refs are the rows over several workspaces; one workspace's rows are
+	// its list.
+	refs        []rowRef
 	multi       bool
 	cols        tokenview.Columns
 	now         time.Time
@@ -227,30 +249,45 @@ type result struct {
 	matchedNote bool
 }
 
-// JSONValue is the JSON form: an array of tokens.
-func (r result) JSONValue() any {
-	out := make([]tokenview.RowJSON, len(r.rows))
-	for i, x := range r.rows {
-		var place *tokens.Place
-		if r.multi {
-			place = &x.place
-		}
-		out[i] = tokenview.Row(x.token, place, r.now)
+func (r *result) Len() int {
+	if r.multi {
+		return len(r.refs)
 	}
-	return out
+	return r.listings[0].tokens.Len()
 }
 
-func (r result) Table() output.Table {
-	t := output.Table{Columns: r.cols.Header(), Empty: r.empty}
-	for _, x := range r.rows {
-		t.Rows = append(t.Rows, r.cols.Row(x.place, x.token, nil, r.now))
+func (r *result) at(i int) (tokens.Place, tokens.Token) {
+	if !r.multi {
+		l := r.listings[0]
+		return l.ws.Place, l.tokens.At(i)
 	}
-	return t
+	ref := r.refs[i]
+	l := r.listings[ref.listing]
+	return l.ws.Place, l.tokens.At(int(ref.index))
 }
 
-func (r result) Notes(*output.Context) []string {
-	if r.matchedNote && len(r.rows) > 0 {
-		return []string{output.Count(len(r.rows), "token") + " matched."}
+// JSONAt is a token's JSON form, with its profile and host over several
+// workspaces.
+func (r *result) JSONAt(i int) any {
+	place, t := r.at(i)
+	if !r.multi {
+		return tokenview.Row(t, nil, r.now)
+	}
+	return tokenview.Row(t, &place, r.now)
+}
+
+func (r *result) ListHeader() output.Table {
+	return output.Table{Columns: r.cols.Header(), Empty: r.empty}
+}
+
+func (r *result) RowAt(i int) output.Row {
+	place, t := r.at(i)
+	return r.cols.Row(place, t, nil, r.now)
+}
+
+func (r *result) Notes(*output.Context) []string {
+	if r.matchedNote && r.Len() > 0 {
+		return []string{output.Count(r.Len(), "token") + " matched."}
 	}
 	return nil
 }
