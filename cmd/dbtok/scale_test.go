@@ -5,6 +5,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -147,4 +148,34 @@ func TestManyProfilesOneRequestEach(t *testing.T) {
 			t.Errorf("without --parallel only %d of %d requests were in flight at once", peak, n)
 		}
 	}
+}
+
+// A workspace (or something posing as one) that sends a token list with a
+// 20 MB comment: dbtok stops reading at the documented limit and says so.
+func TestHostileListAnswerIsRefused(t *testing.T) {
+	t.Parallel()
+	srv, err := emulator.Start(emulator.Options{BulkUsers: 1})
+	must(t, err)
+	t.Cleanup(func() { srv.Close() })
+	env := bulkHome(t, srv, 1)
+	srv.AddFault(emulator.Fault{Path: "/api/2.0/token/list", Kind: emulator.FaultHuge, Size: 20 << 20})
+	_, stderr, err := runIn(t, env, "list", "-p", "u1", "-o", "json")
+	if code := exitCode(err); code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, stderr)
+	}
+	want := "the answer holds a value larger than 64 KiB, which no token list has; refused (the limit protects your memory)"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not say %q", stderr, want)
+	}
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }
