@@ -17,6 +17,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/httpclient"
 	"github.com/databricks/databricks-sdk-go/service/iam"
 	"github.com/databricks/databricks-sdk-go/service/settings"
+	"github.com/dbtok/dbtok/internal/compcache"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/tokens"
 )
@@ -91,7 +92,13 @@ func (a caller) call(ctx context.Context, fn func(context.Context) error) error 
 	return nil
 }
 
+// changed forgets what shell completion knows of this workspace's tokens:
+// a create, revoke or update (successful or not: it may have happened)
+// makes it stale.
+func (a *tokensAPI) changed() { compcache.Invalidate(a.client.Config.Host) }
+
 func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
+	defer a.changed()
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.tokens.Create(ctx, settings.CreateTokenRequest{
 			Comment:          req.Comment,
@@ -108,6 +115,7 @@ func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*toke
 }
 
 func (a *tokensAPI) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
+	defer a.changed()
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
 			ApplicationId:    req.ApplicationID,
@@ -197,6 +205,7 @@ func (a *tokensAPI) Each(ctx context.Context, scope tokens.Scope, restart func()
 // gone, and that is success, not "not found". A 500 is not retried: the
 // error says the token may have been revoked.
 func (a *tokensAPI) Revoke(ctx context.Context, tokenID string) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
 			return a.tokens.DeleteByTokenId(ctx, tokenID)
@@ -205,6 +214,7 @@ func (a *tokensAPI) Revoke(ctx context.Context, tokenID string) error {
 }
 
 func (a *tokensAPI) RevokeAny(ctx context.Context, tokenID string) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
 			return a.mgmt.DeleteByTokenId(ctx, tokenID)
@@ -338,6 +348,7 @@ func fromPublic(i settings.PublicTokenInfo) tokens.Token {
 // Update is the Token API's PATCH: only the fields named in the mask are
 // sent and changed.
 func (a *tokensAPI) Update(ctx context.Context, tokenID string, u tokens.Update) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		req := settings.UpdateTokenRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
 		if u.Comment != nil {
@@ -356,6 +367,7 @@ func (a *tokensAPI) Update(ctx context.Context, tokenID string, u tokens.Update)
 
 // UpdateAny is Token Management's PATCH, for any user's token.
 func (a *tokensAPI) UpdateAny(ctx context.Context, tokenID string, u tokens.Update) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		req := settings.UpdateTokenManagementRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
 		if u.Comment != nil {

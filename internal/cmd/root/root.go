@@ -5,6 +5,7 @@ package root
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -49,6 +50,14 @@ func Main() int {
 	f := NewFactory(ios)
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(os.Args[1:])
+	if cmdutil.IsCompletionRequest(os.Args[1:]) {
+		// Whatever completion writes on stderr lands in the middle of the
+		// user's command line: nothing goes there, not even cobra's note
+		// of the directive.
+		f.Quiet = true
+		cmd.SetOut(cmdutil.CompletionOutput(ios.Out))
+		cmd.SetErr(io.Discard)
+	}
 	err := cmd.ExecuteContext(ctx)
 	code := reportError(ios, cmd, err)
 	if sig := stopped(); sig != nil && code != failure.OK {
@@ -190,6 +199,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f))
+	cmd.AddCommand(completion.NewCmdRefresh(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	return cmd
 }

@@ -92,6 +92,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		},
 	}
 	filter.Register(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
 	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY`")
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")

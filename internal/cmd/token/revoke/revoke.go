@@ -111,6 +111,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		ValidArgsFunction: f.CompleteTokenIDs,
 	}
 	filter.Register(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
 	sel.Register(cmd, f.CompleteProfiles)
 	opts.Consent.Register(cmd, "revoke")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
