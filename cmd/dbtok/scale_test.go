@@ -179,3 +179,61 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// --sort none prints tokens in the workspace's order as they arrive: the
+// same JSON as a sorted list holds (an array, "[]" when none match), a
+// tab-separated table, CSV; --fail-if-any still counts.
+func TestListUnsortedPrintsAsItArrives(t *testing.T) {
+	t.Parallel()
+	srv, err := emulator.Start(emulator.Options{BulkUsers: 1})
+	must(t, err)
+	t.Cleanup(func() { srv.Close() })
+	env := bulkHome(t, srv, 1)
+	user := emulator.BulkUserName(1)
+	// Created in this order; the soonest to expire last.
+	for _, c := range []struct {
+		comment string
+		life    time.Duration
+	}{{"first", 300 * time.Hour}, {"second", 200 * time.Hour}, {"third", 100 * time.Hour}} {
+		_, _, err := srv.Seed(user, c.comment, srv.Now(), c.life)
+		must(t, err)
+	}
+	comments := func(args ...string) []string {
+		stdout, stderr, err := runIn(t, env, append([]string{"list", "-p", "u1"}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+		var rows []struct{ Comment string }
+		must(t, json.Unmarshal([]byte(stdout), &rows))
+		var out []string
+		for _, r := range rows {
+			out = append(out, r.Comment)
+		}
+		return out
+	}
+	if got := strings.Join(comments("--sort", "none", "-o", "json"), ","); got != "emulator bootstrap token,first,second,third" {
+		t.Errorf("--sort none: %s", got)
+	}
+	if got := strings.Join(comments("-o", "json"), ","); got != "third,second,first,emulator bootstrap token" {
+		t.Errorf("sorted by expiry: %s", got)
+	}
+	if got := comments("--sort", "none", "--comment", "nothing*", "-o", "json"); len(got) != 0 {
+		t.Errorf("no match: %v", got)
+	}
+	stdout, _, err := runIn(t, env, "list", "-p", "u1", "--sort", "none", "--comment", "nothing*", "-o", "json")
+	if err != nil || stdout != "[]\n" {
+		t.Errorf("no match: %q, %v", stdout, err)
+	}
+	stdout, _, err = runIn(t, env, "list", "-p", "u1", "--sort", "none", "--comment", "*i*", "-o", "table")
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); err != nil || len(lines) != 2 || !strings.Contains(lines[0], "\tfirst\t") || !strings.Contains(lines[1], "\tthird\t") {
+		t.Errorf("table: %q, %v", stdout, err)
+	}
+	stdout, _, err = runIn(t, env, "list", "-p", "u1", "--sort", "none", "--comment", "second", "-o", "csv")
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "ID,") || !strings.Contains(lines[1], ",second,") {
+		t.Errorf("csv: %q, %v", stdout, err)
+	}
+	_, stderr, err := runIn(t, env, "list", "-p", "u1", "--sort", "none", "--comment", "*i*", "--fail-if-any", "-o", "json")
+	if exitCode(err) != 5 {
+		t.Errorf("--fail-if-any: exit %d\n%s", exitCode(err), stderr)
+	}
+}

@@ -206,3 +206,98 @@ func asValue(v any) any {
 	}
 	return v
 }
+
+// Feed prints a list as its elements arrive, without holding them: for
+// the formats that need nothing of a later element to print an earlier
+// one (JSON without --jq or --template, CSV, and a table off a terminal,
+// which is tab-separated). ok is false for the others, which need the
+// whole list (a terminal table's column widths, YAML, filters).
+func (p *Printer) Feed(ctx context.Context, header Table) (feed *Feed, ok bool) {
+	switch {
+	case p.f.name == "json" && p.ctx.Filter == nil:
+	case p.f.name == "csv":
+	case (p.f.name == "table" || p.f.name == "wide") && !p.ctx.TTY:
+	default:
+		return nil, false
+	}
+	c := p.ctx
+	if p.f.name == "wide" {
+		c.Wide = true
+	}
+	return &Feed{s: &streamer{p: p, ctx: ctx}, header: header, c: &c}, true
+}
+
+// Feed is a list being printed as it arrives.
+type Feed struct {
+	s      *streamer
+	header Table
+	c      *Context
+	n      int
+	elem   bytes.Buffer
+}
+
+// Len is how many elements have been printed.
+func (f *Feed) Len() int { return f.n }
+
+// Add prints one element; of its forms, only the one the format needs is
+// asked for.
+func (f *Feed) Add(jsonForm func() any, row func() Row) error {
+	b := &f.s.buf
+	switch f.s.p.f.name {
+	case "json":
+		f.elem.Reset()
+		enc := json.NewEncoder(&f.elem)
+		enc.SetIndent("  ", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(jsonForm()); err != nil {
+			return err
+		}
+		if f.n == 0 {
+			b.WriteString("[\n  ")
+		} else {
+			b.WriteString(",\n  ")
+		}
+		b.Write(bytes.TrimSuffix(f.elem.Bytes(), []byte("\n")))
+	case "csv":
+		w := csv.NewWriter(b)
+		if f.n == 0 {
+			_ = w.Write(csvHeader(f.header.Columns))
+		}
+		_ = w.Write(csvRecord(f.header.Columns, row(), f.c))
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+	default:
+		r := row()
+		_ = writeRows(b, f.header.Columns, rowSource{n: 1, at: func(int) Row { return r }}, f.c, nil)
+	}
+	f.n++
+	return f.s.element()
+}
+
+// Close ends the output (the JSON array's end, a CSV's header when
+// nothing came) and prints the notes: the table's Empty note when nothing
+// came, and v's notes for tables.
+func (f *Feed) Close(v any) error {
+	var notes []string
+	switch name := f.s.p.f.name; {
+	case name == "json" && f.n == 0:
+		f.s.buf.WriteString("[]\n")
+	case name == "json":
+		f.s.buf.WriteString("\n]\n")
+	case name == "csv" && f.n == 0:
+		w := csv.NewWriter(&f.s.buf)
+		_ = w.Write(csvHeader(f.header.Columns))
+		w.Flush()
+	case f.n == 0 && f.header.Empty != "":
+		notes = append(notes, f.header.Empty)
+	}
+	if err := f.s.flush(); err != nil {
+		return err
+	}
+	if n, ok := v.(Noted); ok && f.s.p.f.name != "json" && f.s.p.f.name != "csv" {
+		notes = append(notes, n.Notes(f.c)...)
+	}
+	return f.s.p.Write(&Rendered{Notes: notes})
+}

@@ -1,21 +1,30 @@
 package tokens
 
 import (
+	"unsafe"
+
+	"bytes"
 	"encoding/hex"
-	"sort"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dbtok/dbtok/internal/memlimit"
 )
 
 // List holds many tokens compactly: what is printed or sorted on and
-// nothing else. An ID that is 64 hex digits (a SHA-256, as workspaces
-// make them) is kept as its 32 bytes; scope lists, autoscope states and
-// creators' names, which repeat from token to token, are kept once and
-// referred to by number. A token costs about 120 bytes plus its comment
-// instead of about 400 as a Token, so an admin's 200,000 tokens fit in a
-// few tens of MB; At rebuilds one Token on demand.
+// nothing else. An ID that is 64 lower-case hex digits (a SHA-256, as
+// workspaces make them) is kept as its 32 bytes; comments (and other IDs)
+// are kept end to end in one byte arena; scope lists, autoscope states
+// and creators' names, which repeat from token to token, are kept once
+// and referred to by number. A row is about 110 bytes plus its comment,
+// instead of about 400 as a Token, and holds no pointer, so the garbage
+// collector never scans the rows however many there are. At rebuilds one
+// Token on demand.
 type List struct {
 	rows  []row
-	owned bool
+	arena []byte
 	// strs are the interned strings, refs the interned string lists;
 	// index 0 of each is the empty value.
 	strs  []string
@@ -24,15 +33,19 @@ type List struct {
 	refIx map[string]uint32
 }
 
+// piece is a stretch of the arena.
+type piece struct{ off, n uint32 }
+
 type row struct {
-	id               [32]byte
-	idText           string // when the ID is not 64 hex digits
-	comment          string
-	created          int64
-	expiry           int64
-	scopes, inferred uint32
-	autoscope        uint32
-	owner            rowOwner
+	id       [32]byte
+	idText   piece // when the ID is not 64 lower-case hex digits
+	comment  piece
+	created  int64
+	expiry   int64
+	scopes   uint32
+	inferred uint32
+	state    uint32
+	owner    rowOwner
 }
 
 type rowOwner struct {
@@ -51,16 +64,31 @@ func NewList() *List {
 // Len is the number of tokens.
 func (l *List) Len() int { return len(l.rows) }
 
+func (l *List) keep(s string) piece {
+	sp := piece{off: uint32(len(l.arena)), n: uint32(len(s))}
+	l.arena = append(l.arena, s...)
+	return sp
+}
+
+func (l *List) text(sp piece) string { return string(l.arena[sp.off : sp.off+sp.n]) }
+
+func (l *List) bytesOf(sp piece) []byte { return l.arena[sp.off : sp.off+sp.n] }
+
 // Add appends t.
 func (l *List) Add(t Token) {
-	r := row{comment: t.Comment, created: t.CreationTime, expiry: t.ExpiryTime,
-		scopes: l.ref(t.Scopes), inferred: l.ref(t.InferredScopes), autoscope: l.str(t.AutoscopeState)}
-	if len(t.ID) == 64 && strings.ToLower(t.ID) == t.ID {
-		if _, err := hex.Decode(r.id[:], []byte(t.ID)); err != nil {
-			r.idText = t.ID
+	rows, arena := cap(l.rows), cap(l.arena)
+	defer func() {
+		// Held until printed: the soft memory limit moves up with it.
+		if grown := (cap(l.rows)-rows)*int(unsafe.Sizeof(row{})) + cap(l.arena) - arena; grown > 0 {
+			memlimit.Hold(int64(grown))
 		}
-	} else {
-		r.idText = t.ID
+	}()
+	r := row{comment: l.keep(t.Comment), created: t.CreationTime, expiry: t.ExpiryTime,
+		scopes: l.ref(t.Scopes), inferred: l.ref(t.InferredScopes), state: l.str(t.AutoscopeState)}
+	if !digestID(t.ID) {
+		r.idText = l.keep(t.ID)
+	} else if _, err := hex.Decode(r.id[:], []byte(t.ID)); err != nil {
+		r.idText = l.keep(t.ID)
 	}
 	if o := t.Owner; o != nil {
 		r.owner = rowOwner{createdByID: o.CreatedByID, ownerID: o.OwnerID, lastUsedDay: o.LastUsedDay,
@@ -69,14 +97,15 @@ func (l *List) Add(t Token) {
 	l.rows = append(l.rows, r)
 }
 
+// digestID reports whether id looks like a SHA-256 in lower-case hex,
+// which is kept as its 32 bytes (and prints back the same).
+func digestID(id string) bool { return len(id) == 64 && strings.ToLower(id) == id }
+
 // At is the i-th token.
 func (l *List) At(i int) Token {
 	r := &l.rows[i]
-	t := Token{ID: r.idText, Comment: r.comment, CreationTime: r.created, ExpiryTime: r.expiry,
-		Scopes: l.refs[r.scopes], InferredScopes: l.refs[r.inferred], AutoscopeState: l.strs[r.autoscope]}
-	if t.ID == "" {
-		t.ID = hex.EncodeToString(r.id[:])
-	}
+	t := Token{ID: l.id(r), Comment: l.text(r.comment), CreationTime: r.created, ExpiryTime: r.expiry,
+		Scopes: l.refs[r.scopes], InferredScopes: l.refs[r.inferred], AutoscopeState: l.strs[r.state]}
 	if r.owner.present {
 		t.Owner = &Owner{CreatedByID: r.owner.createdByID, OwnerID: r.owner.ownerID,
 			LastUsedDay: r.owner.lastUsedDay, CreatedByUsername: l.strs[r.owner.createdBy]}
@@ -84,13 +113,11 @@ func (l *List) At(i int) Token {
 	return t
 }
 
-// Tokens is the whole list as Tokens, for the few callers that need them.
-func (l *List) Tokens() []Token {
-	out := make([]Token, l.Len())
-	for i := range out {
-		out[i] = l.At(i)
+func (l *List) id(r *row) string {
+	if r.idText.n > 0 {
+		return l.text(r.idText)
 	}
-	return out
+	return hex.EncodeToString(r.id[:])
 }
 
 func (l *List) str(s string) uint32 {
@@ -118,48 +145,69 @@ func (l *List) ref(ss []string) uint32 {
 	return i
 }
 
-// Sort orders the list by key as Sort orders a slice of tokens.
+// Sort orders the list by key as Sort orders a slice of tokens. The order
+// is total (the ID decides last), so an unstable sort gives the same
+// result as a stable one, in O(n log n) moves.
 func (l *List) Sort(key string) {
-	mustSortKey(key)
-	sort.SliceStable(l.rows, func(i, j int) bool {
-		a, b := &l.rows[i], &l.rows[j]
+	if mustSortKey(key); key == Unsorted {
+		return
+	}
+	slices.SortFunc(l.rows, func(a, b row) int {
 		switch key {
 		case "comment":
-			if c := compareFold(a.comment, b.comment); c != 0 {
-				return c < 0
+			if c := compareFold(l.bytesOf(a.comment), l.bytesOf(b.comment)); c != 0 {
+				return c
 			}
 		case "expiry":
 			if ea, eb := expiryKey(a.expiry), expiryKey(b.expiry); ea != eb {
-				return ea < eb
+				return cmp(ea, eb)
 			}
 		}
 		if a.created != b.created {
-			return a.created < b.created
+			return cmp(a.created, b.created)
 		}
-		return l.idKey(a) < l.idKey(b)
+		return l.compareIDs(&a, &b)
 	})
 }
 
-// idKey orders IDs as their text would order (hex digits order as bytes).
-func (l *List) idKey(r *row) string {
-	if r.idText != "" {
-		return r.idText
+func cmp(a, b int64) int {
+	if a < b {
+		return -1
 	}
-	return hex.EncodeToString(r.id[:])
+	return 1
 }
 
-// compareFold compares as strings.ToLower(a) and strings.ToLower(b) would,
-// without allocating either.
-func compareFold(a, b string) int {
-	if a == b {
-		return 0
+// compareIDs orders IDs as their text would order: lower-case hex digits
+// order as the bytes they encode.
+func (l *List) compareIDs(a, b *row) int {
+	if a.idText.n == 0 && b.idText.n == 0 {
+		return bytes.Compare(a.id[:], b.id[:])
 	}
-	return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+	return strings.Compare(l.id(a), l.id(b))
 }
 
-// Concat appends every token of other.
-func (l *List) Concat(other *List) {
-	for i := 0; i < other.Len(); i++ {
-		l.Add(other.At(i))
+// compareFold compares as strings.ToLower of each would, rune by rune,
+// without allocating.
+func compareFold(a, b []byte) int {
+	for len(a) > 0 && len(b) > 0 {
+		ra, na := utf8.DecodeRune(a)
+		rb, nb := utf8.DecodeRune(b)
+		if ra, rb = unicode.ToLower(ra), unicode.ToLower(rb); ra != rb {
+			if ra < rb {
+				return -1
+			}
+			return 1
+		}
+		a, b = a[na:], b[nb:]
 	}
+	return len(a) - len(b)
+}
+
+// Tokens is the whole list as Tokens.
+func (l *List) Tokens() []Token {
+	out := make([]Token, l.Len())
+	for i := range out {
+		out[i] = l.At(i)
+	}
+	return out
 }

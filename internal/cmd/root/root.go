@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -23,6 +22,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/memlimit"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/sdklog"
 	"github.com/spf13/cobra"
@@ -38,7 +38,7 @@ const MemoryLimit = 48 << 20
 func Main() int {
 	// The user's GOMEMLIMIT still wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(MemoryLimit)
+		memlimit.Set(MemoryLimit)
 	}
 	ios := iostreams.System()
 	// A closed stdout must come back as an error, not kill the process:

@@ -41,7 +41,7 @@ func TestRootUsageErrors(t *testing.T) {
 		{[]string{"--bogus"}, "Error: unknown flag: --bogus; see `dbtok --help`\n"},
 		{[]string{"list", "--expired=maybe"}, "see `dbtok list --help`"},
 		// An enum flag explains itself; no second hint is appended.
-		{[]string{"list", "--sort", "size"}, "Error: --sort \"size\": use one of expiry, created, comment\n"},
+		{[]string{"list", "--sort", "size"}, "Error: --sort \"size\": use one of expiry, created, comment, none\n"},
 		{[]string{"version", "extra"}, "Error: unexpected argument \"extra\": `dbtok version` takes no arguments\n"},
 		{[]string{"completion", "csh"}, `unsupported shell "csh"`},
 	}

@@ -94,7 +94,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	filter.Register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
 	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
-	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY`")
+	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY` (none: as the workspace sends them, printed as they arrive)")
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
@@ -119,6 +119,11 @@ func listRun(ctx context.Context, opts *Options) error {
 		opts.IO.Notef("your own token list does not say when tokens were last used, so tokens the 90-day unused rule may revoke sooner are not caught (workspace admins: --all-users).")
 	}
 	now := opts.Now()
+	if !multi && opts.Sort == tokens.Unsorted {
+		if fed, err := feedRun(ctx, opts, printer, now); fed {
+			return err
+		}
+	}
 	var listings []listing
 	var failed error
 	if !multi {
@@ -163,6 +168,61 @@ func listRun(ctx context.Context, opts *Options) error {
 		return failure.AsReported(failed)
 	case opts.FailIfAny && res.Len() > 0:
 		return &failure.Reported{Code: failure.Matched}
+	}
+	return nil
+}
+
+// feedRun prints one workspace's tokens as the answer is read, in the
+// workspace's order, holding none of them: for --sort none, in the
+// formats that can (see output.Printer.Feed). Such a table always has the
+// SCOPES column: whether any token has scopes is known only at the end.
+// fed is false when the format needs the whole list first.
+func feedRun(ctx context.Context, opts *Options, printer *output.Printer, now time.Time) (fed bool, err error) {
+	ws, err := opts.Workspace("")
+	if err != nil {
+		return true, err
+	}
+	cols := tokenview.Columns{CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers, Scopes: true}
+	empty := fmt.Sprintf("No tokens in %s.", ws)
+	if opts.Filter.Active() {
+		empty = fmt.Sprintf("No matching tokens in %s.", ws)
+	}
+	feed, ok := printer.Feed(ctx, output.Table{Columns: cols.Header(), Empty: empty})
+	if !ok {
+		return false, nil
+	}
+	restarted := false
+	err = opts.Scope.Each(ctx, ws.Tokens, func() { restarted = feed.Len() > 0 }, func(t tokens.Token) error {
+		if restarted {
+			// Tokens already printed cannot be taken back.
+			return &failure.APIError{Kind: failure.KindUnavailable, Message: "the answer broke off after tokens were printed; list again"}
+		}
+		if !opts.Filter.Match(t, now) {
+			return nil
+		}
+		return feed.Add(func() any { return tokenview.Row(t, nil, now) }, func() output.Row { return cols.Row(ws.Place, t, nil, now) })
+	})
+	if err != nil {
+		return true, ListFailed(ws, opts.Scope, err)
+	}
+	if err := feed.Close(matched{n: feed.Len(), note: opts.FailIfAny}); err != nil {
+		return true, err
+	}
+	if opts.FailIfAny && feed.Len() > 0 {
+		return true, &failure.Reported{Code: failure.Matched}
+	}
+	return true, nil
+}
+
+// matched is the "N tokens matched." note of --fail-if-any.
+type matched struct {
+	n    int
+	note bool
+}
+
+func (m matched) Notes(*output.Context) []string {
+	if m.note && m.n > 0 {
+		return []string{output.Count(m.n, "token") + " matched."}
 	}
 	return nil
 }
@@ -287,9 +347,6 @@ func (r *result) RowAt(i int) output.Row {
 	return r.cols.Row(place, t, nil, r.now)
 }
 
-func (r *result) Notes(*output.Context) []string {
-	if r.matchedNote && r.Len() > 0 {
-		return []string{output.Count(r.Len(), "token") + " matched."}
-	}
-	return nil
+func (r *result) Notes(c *output.Context) []string {
+	return matched{n: r.Len(), note: r.matchedNote}.Notes(c)
 }
