@@ -38,8 +38,8 @@ func TestBench(t *testing.T) {
 	}
 	var rows []benchRow
 	rows = append(rows, benchRoundTrips(t)...)
-	rows = append(rows, benchLatency(t, 50*time.Millisecond, 1.3))
-	rows = append(rows, benchLatency(t, 0, 0))
+	rows = append(rows, benchLatency(t, 50*time.Millisecond, 1.1))
+	rows = append(rows, benchLatency(t, 0, 1.3))
 	rows = append(rows, benchStartup(t)...)
 	rows = append(rows, benchWorkspaces(t))
 	rows = append(rows, benchBulkRevoke(t))

@@ -36,6 +36,17 @@ func completionWorld(t *testing.T) (*emulator.Server, []string, string) {
 	}, filepath.Join(cache, "dbtok", "completion")
 }
 
+// seededWorld is completionWorld where alice holds a token "ci", whose
+// revoke completion has been asked for once (and so is cached).
+func seededWorld(t *testing.T) (*emulator.Server, []string, string, emulator.TokenInfo) {
+	t.Helper()
+	srv, env, dir := completionWorld(t)
+	ci, _, err := srv.Seed("alice", "ci", srv.Now(), 240*time.Hour)
+	must(t, err)
+	complete(t, env, "revoke", "-p", "a", "")
+	return srv, env, dir, ci
+}
+
 // complete runs a completion request and returns its candidates' lines;
 // completion writes nothing on stderr.
 func complete(t *testing.T, env []string, args ...string) string {
@@ -103,10 +114,7 @@ func TestCompletionCacheHoldsNoValueAndIsPrivate(t *testing.T) {
 
 func TestCompletionCacheIsInvalidatedByChanges(t *testing.T) {
 	t.Parallel()
-	srv, env, dir := completionWorld(t)
-	ci, _, err := srv.Seed("alice", "ci", srv.Now(), 240*time.Hour)
-	must(t, err)
-	complete(t, env, "revoke", "-p", "a", "")
+	_, env, dir, ci := seededWorld(t)
 	complete(t, env, "revoke", "-p", "b", "")
 	if n := len(cacheFiles(t, dir)); n != 2 {
 		t.Fatalf("%d cache files, want 2", n)
@@ -134,10 +142,7 @@ func TestCompletionCacheIsInvalidatedByChanges(t *testing.T) {
 // with nothing cached it gives up within its budget (under a second).
 func TestCompletionNeverWaitsOnAHungWorkspace(t *testing.T) {
 	t.Parallel()
-	srv, env, dir := completionWorld(t)
-	ci, _, err := srv.Seed("alice", "ci", srv.Now(), 240*time.Hour)
-	must(t, err)
-	complete(t, env, "revoke", "-p", "a", "")
+	srv, env, dir, ci := seededWorld(t)
 	files := cacheFiles(t, dir)
 	if len(files) != 1 {
 		t.Fatalf("cache files %v", files)

@@ -18,6 +18,17 @@ import (
 	"github.com/dbtok/dbtok/internal/emulator"
 )
 
+// bulkWorld starts an emulator and a home whose config file has a
+// profile u<i> for each of its bulk users, and returns the environment to
+// run dbtok in.
+func bulkWorld(t *testing.T, opts emulator.Options) (*emulator.Server, []string) {
+	t.Helper()
+	srv, err := emulator.Start(opts)
+	must(t, err)
+	t.Cleanup(func() { srv.Close() })
+	return srv, bulkHome(t, srv, opts.BulkUsers)
+}
+
 // bulkHome is a home whose config file has a profile for each of n bulk
 // users of srv, and the environment to run dbtok in.
 func bulkHome(t *testing.T, srv *emulator.Server, n int) []string {
@@ -54,10 +65,7 @@ func runIn(t *testing.T, env []string, args ...string) (string, string, error) {
 func TestRateLimitedHostIsPaced(t *testing.T) {
 	t.Parallel()
 	const n = 12
-	srv, err := emulator.Start(emulator.Options{BulkUsers: n, RateLimit: 0.5, RateBurst: 8})
-	must(t, err)
-	t.Cleanup(func() { srv.Close() })
-	env := bulkHome(t, srv, n)
+	srv, env := bulkWorld(t, emulator.Options{BulkUsers: n, RateLimit: 0.5, RateBurst: 8})
 	stdout, stderr, err := runIn(t, env, "list", "--all-profiles", "-o", "json", "--timeout", "60s")
 	if err != nil {
 		t.Fatalf("list: %v\n%s", err, stderr)
@@ -108,10 +116,7 @@ func TestRateLimitedHostIsPaced(t *testing.T) {
 func TestManyProfilesOneRequestEach(t *testing.T) {
 	t.Parallel()
 	const n = 200
-	srv, err := emulator.Start(emulator.Options{BulkUsers: n, Latency: 300 * time.Millisecond})
-	must(t, err)
-	t.Cleanup(func() { srv.Close() })
-	env := bulkHome(t, srv, n)
+	srv, env := bulkWorld(t, emulator.Options{BulkUsers: n, Latency: 300 * time.Millisecond})
 	for _, args := range [][]string{
 		{"list", "--all-profiles", "-o", "json"},
 		{"list", "--all-profiles", "-o", "json", "--parallel", "7"},
@@ -154,10 +159,7 @@ func TestManyProfilesOneRequestEach(t *testing.T) {
 // 20 MB comment: dbtok stops reading at the documented limit and says so.
 func TestHostileListAnswerIsRefused(t *testing.T) {
 	t.Parallel()
-	srv, err := emulator.Start(emulator.Options{BulkUsers: 1})
-	must(t, err)
-	t.Cleanup(func() { srv.Close() })
-	env := bulkHome(t, srv, 1)
+	srv, env := bulkWorld(t, emulator.Options{BulkUsers: 1})
 	srv.AddFault(emulator.Fault{Path: "/api/2.0/token/list", Kind: emulator.FaultHuge, Size: 20 << 20})
 	_, stderr, err := runIn(t, env, "list", "-p", "u1", "-o", "json")
 	if code := exitCode(err); code != 1 {
@@ -185,10 +187,7 @@ func exitCode(err error) int {
 // tab-separated table, CSV; --fail-if-any still counts.
 func TestListUnsortedPrintsAsItArrives(t *testing.T) {
 	t.Parallel()
-	srv, err := emulator.Start(emulator.Options{BulkUsers: 1})
-	must(t, err)
-	t.Cleanup(func() { srv.Close() })
-	env := bulkHome(t, srv, 1)
+	srv, env := bulkWorld(t, emulator.Options{BulkUsers: 1})
 	user := emulator.BulkUserName(1)
 	// Created in this order; the soonest to expire last.
 	for _, c := range []struct {
