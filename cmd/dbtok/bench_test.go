@@ -278,7 +278,7 @@ func benchBulkRevoke(t *testing.T) benchRow {
 	var bulk []time.Duration
 	for i := 0; i < 4; i++ {
 		ids := seed()
-		d, _ := runOnce(t, e.env, dbtokBin(), append([]string{"revoke", "-o", "json"}, ids...)...)
+		d, _ := runOnce(t, e.env, dbtokBin(), append([]string{"revoke", "--yes", "-o", "json"}, ids...)...)
 		if i > 0 {
 			bulk = append(bulk, d)
 		}
