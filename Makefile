@@ -77,7 +77,7 @@ fuzz:
 # Performance against the physical limits (curl, an empty Go program, the
 # sequential alternative), measured side by side; prints a table.
 bench:
-	@set -o pipefail; $(GO) test -tags bench -run '^TestBench$$' -count=1 -timeout 30m -v ./cmd/dbtok 2>&1 | \
+	@set -o pipefail; $(GO) test -tags bench -run '^TestBench(Scale)?$$' -count=1 -timeout 30m -v ./cmd/dbtok 2>&1 | \
 		grep -v -e '^=== RUN' -e '^--- ' -e '^PASS$$' -e '^ok '
 
 completions:

@@ -106,3 +106,6 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 	})
 }
+
+// dbtokBin is the dbtok binary built for this test run.
+func dbtokBin() string { return filepath.Join(binDir, exe("dbtok")) }

@@ -15,8 +15,8 @@ import (
 // failed lookup only costs the names: a note says so, and OWNER shows
 // numeric IDs. With all, it is the command's failure, since the filter
 // cannot be answered.
-func (d Deps) NameOwners(ctx context.Context, ws *workspace.Workspace, list []tokens.Token, all bool) error {
-	err := tokens.ResolveOwners(ctx, ws.Directory, list, all)
+func (d Deps) NameOwners(ctx context.Context, ws *workspace.Workspace, list tokens.OwnerResolver, all bool) error {
+	err := list.ResolveOwners(ctx, ws.Directory, all)
 	switch {
 	case err == nil:
 		return nil

@@ -165,7 +165,8 @@
 // [Emulator.AddFault] makes matching requests fail in a chosen way (error
 // status, HTML page, malformed or empty body, dropped or truncated
 // connection, a request that never gets an answer, a delay, a redirect to a
-// chosen Location, an error echoing the request's bearer token), optionally
+// chosen Location, an error echoing the request's bearer token, a list answer of
+// hundreds of MB made as it is sent), optionally
 // after the real handler has done its work. A fault whose Path is empty
 // matches every path except the /.well-known/databricks-config discovery
 // endpoint, because the SDK fetches that itself during configuration and

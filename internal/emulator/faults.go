@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ const (
 	FaultDelay      FaultKind = "delay"       // the real answer, only Delay later: a slow request, for races
 	FaultRedirect   FaultKind = "redirect"    // Status (default 307) to Location, as a misconfigured proxy might
 	FaultEchoBearer FaultKind = "echo-bearer" // an error whose message quotes the request's bearer token, as a careless proxy's would
+	FaultHuge       FaultKind = "huge"        // 200 with a list answer of Size bytes whose one token has a comment that long, sent as it is made
 )
 
 // Fault makes matching API requests misbehave. See the package
@@ -64,6 +66,8 @@ type Fault struct {
 	After bool `json:"after,omitempty"`
 	// Delay is added to the latency of matching requests.
 	Delay time.Duration `json:"delay,omitempty"`
+	// Size is the length of a FaultHuge answer in bytes (default 300 MB).
+	Size int64 `json:"size,omitempty"`
 	// Location is where a FaultRedirect points, e.g.
 	// "http://127.0.0.1:9/{path}"; "{path}" stands for the request's path
 	// and query, without the leading slash.
@@ -115,6 +119,10 @@ type activeFault struct {
 func (f *Fault) validate() error {
 	switch f.Kind {
 	case FaultStatus, FaultDrop, FaultDropMid, FaultHang, FaultHTML, FaultMalformed, FaultEmpty, FaultDelay, FaultEchoBearer:
+	case FaultHuge:
+		if f.Size < 0 {
+			return errors.New("a huge fault's size must not be negative")
+		}
 	case FaultRedirect:
 		switch f.Status {
 		case 0, 301, 302, 303, 307, 308:
@@ -257,6 +265,10 @@ func (e *Emulator) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, 
 		_ = http.NewResponseController(w).Flush() // the half must reach the client before the cut
 		abortConn(w)
 		return
+	case FaultHuge:
+		commit(http.StatusOK)
+		writeHuge(w, f.Size)
+		return
 	}
 	rep := faultReply(f, r)
 	if f.RetryAfter > 0 {
@@ -379,4 +391,34 @@ func sampleListResponse() listResponse {
 		CreationTime: 1700000000000,
 		ExpiryTime:   -1,
 	}}}
+}
+
+// DefaultHugeSize is the length of a FaultHuge answer unless Size says.
+const DefaultHugeSize = 300 << 20
+
+// writeHuge sends a list answer of size bytes, one token whose comment
+// fills it, a chunk at a time: a hostile or broken workspace, for clients
+// that must not hold whatever they are sent.
+func writeHuge(w http.ResponseWriter, size int64) {
+	if size == 0 {
+		size = DefaultHugeSize
+	}
+	head := `{"token_infos":[{"token_id":"` + strings.Repeat("0", 64) + `","comment":"`
+	tail := `","creation_time":1700000000000,"expiry_time":-1}]}`
+	fill := max(0, size-int64(len(head)+len(tail)))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.FormatInt(int64(len(head))+fill+int64(len(tail)), 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, head); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for fill > 0 {
+		n := min(fill, int64(len(chunk)))
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return // the client refused the rest
+		}
+		fill -= n
+	}
+	_, _ = io.WriteString(w, tail)
 }

@@ -12,10 +12,30 @@ import (
 	"github.com/dbtok/dbtok/internal/glob"
 )
 
-// DefaultParallel bounds how many workspaces are worked on at once: enough
-// that twenty workspaces cost about as much as one, as each mostly waits
-// on the network.
-const DefaultParallel = 32
+// Adaptive, as the parallel argument of Run and Each, works on as many
+// items at once as Limit allows: each mostly waits on the network, so 500
+// workspaces cost about one round trip, not 16 rounds of a fixed pool of
+// 32. Requests to any one host are paced by that host's own answers (429
+// with Retry-After; see package workspace), not by this bound.
+const Adaptive = 0
+
+// MaxParallel is the sane cap of Adaptive: beyond it, goroutines and
+// connections cost more than the waits they overlap save.
+const MaxParallel = 1024
+
+// reservedFiles are the open files kept back for everything else a run
+// opens (standard streams, the config file and its lock, state files).
+const reservedFiles = 64
+
+// Limit is how many items are worked on at once: parallel when given
+// (--parallel), else as many as open files allow (each request in flight
+// holds a connection), up to MaxParallel.
+func Limit(parallel int) int {
+	if parallel > 0 {
+		return parallel
+	}
+	return max(1, min(MaxParallel, openFiles()-reservedFiles))
+}
 
 // Select returns the profiles to work on, in config-file order: all of
 // them, or those matching any of patterns (globs, e.g. "prod-*"). A
@@ -63,13 +83,11 @@ type Result[T any] struct {
 	Err     error
 }
 
-// Run calls fn for every profile, at most parallel at a time, and returns
+// Run calls fn for every profile, at most Limit(parallel) at a time, and returns
 // the results in the order of profiles. A failing profile does not stop
 // the others.
 func Run[T any](ctx context.Context, profiles []string, parallel int, fn func(ctx context.Context, profile string) (T, error)) []Result[T] {
-	if parallel < 1 {
-		parallel = 1
-	}
+	parallel = Limit(parallel)
 	results := make([]Result[T], len(profiles))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
@@ -92,12 +110,10 @@ func Run[T any](ctx context.Context, profiles []string, parallel int, fn func(ct
 	return results
 }
 
-// Each is Run for work without a result: at most parallel calls of fn at
-// once over items, stopping early only when ctx ends.
+// Each is Run for work without a result: at most Limit(parallel) calls of
+// fn at once over items, stopping early only when ctx ends.
 func Each[T any](ctx context.Context, items []T, parallel int, fn func(ctx context.Context, item T)) {
-	if parallel < 1 {
-		parallel = 1
-	}
+	parallel = Limit(parallel)
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for _, it := range items {

@@ -81,3 +81,38 @@ func TestRunIsBoundedOrderedAndIsolatesFailures(t *testing.T) {
 		}
 	}
 }
+
+// Without --parallel, many workspaces are waited on at once, not in rounds
+// of a fixed pool: every call here waits until all 300 have started.
+func TestAdaptiveRunsEveryItemAtOnce(t *testing.T) {
+	const n = 300
+	if Limit(Adaptive) < n {
+		t.Skipf("open-file limit allows only %d at once", Limit(Adaptive))
+	}
+	items := make([]int, n)
+	var started atomic.Int32
+	all := make(chan struct{})
+	var timedOut atomic.Bool
+	Each(context.Background(), items, Adaptive, func(ctx context.Context, _ int) {
+		if started.Add(1) == n {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(10 * time.Second):
+			timedOut.Store(true)
+		}
+	})
+	if timedOut.Load() {
+		t.Fatalf("only %d of %d ran at once", started.Load(), n)
+	}
+}
+
+func TestLimit(t *testing.T) {
+	if got := Limit(5); got != 5 {
+		t.Errorf("Limit(5) = %d: --parallel must cap", got)
+	}
+	if got := Limit(Adaptive); got < 1 || got > MaxParallel {
+		t.Errorf("Limit(Adaptive) = %d, want 1..%d", got, MaxParallel)
+	}
+}

@@ -13,27 +13,35 @@ func renderCSV(out *Rendered, v any, c *Context) error {
 	}
 	tab := t.Table()
 	w := csv.NewWriter(&out.Stdout)
-	header := make([]string, len(tab.Columns))
-	for i, col := range tab.Columns {
-		header[i] = col.Header
-	}
-	if err := w.Write(header); err != nil {
+	if err := w.Write(csvHeader(tab.Columns)); err != nil {
 		return err
 	}
 	for _, row := range tab.Rows {
-		rec := make([]string, len(tab.Columns))
-		for i := range rec {
-			if i < len(row.Cells) {
-				rec[i] = row.Cells[i].Raw()
-				if c.TTY {
-					rec[i] = Sanitize(rec[i])
-				}
-			}
-		}
-		if err := w.Write(rec); err != nil {
+		if err := w.Write(csvRecord(tab.Columns, row, c)); err != nil {
 			return err
 		}
 	}
 	w.Flush()
 	return w.Error()
+}
+
+func csvHeader(columns []Column) []string {
+	header := make([]string, len(columns))
+	for i, col := range columns {
+		header[i] = col.Header
+	}
+	return header
+}
+
+func csvRecord(columns []Column, row Row, c *Context) []string {
+	rec := make([]string, len(columns))
+	for i := range rec {
+		if i < len(row.Cells) {
+			rec[i] = row.Cells[i].Raw()
+			if c.TTY {
+				rec[i] = Sanitize(rec[i])
+			}
+		}
+	}
+	return rec
 }

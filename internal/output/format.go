@@ -160,7 +160,7 @@ func (p *Printer) Render(ctx context.Context, v any, reveal ...string) (*Rendere
 	done := make(chan result, 1)
 	go func() {
 		r := &Rendered{}
-		err := p.f.render(r, v, &p.ctx)
+		err := p.f.render(r, asValue(v), &p.ctx)
 		done <- result{r, err}
 	}()
 	var res result
@@ -191,8 +191,12 @@ func (p *Printer) Write(r *Rendered) error {
 	return nil
 }
 
-// Print renders v and writes it.
+// Print renders v and writes it; a long list (Lister) is written as it is
+// rendered.
 func (p *Printer) Print(ctx context.Context, v any) error {
+	if l, ok := p.streams(v); ok {
+		return p.stream(ctx, l, v)
+	}
 	r, err := p.Render(ctx, v)
 	if err != nil {
 		return err

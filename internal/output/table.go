@@ -45,9 +45,9 @@ func renderWide(out *Rendered, v any, c *Context) error {
 }
 
 // visible is the columns a layout shows, by index.
-func visible(t Table, c *Context) []int {
+func visible(columns []Column, c *Context) []int {
 	var idx []int
-	for i, col := range t.Columns {
+	for i, col := range columns {
 		if !col.Wide || c.Wide {
 			idx = append(idx, i)
 		}
@@ -55,46 +55,69 @@ func visible(t Table, c *Context) []int {
 	return idx
 }
 
+// rowSource is a table's rows, one at a time: a Table's own, or those of
+// a long list that is never held as cells all at once.
+type rowSource struct {
+	n  int
+	at func(i int) Row
+}
+
 // writeTable lays t out for a person (aligned, cut to the terminal's width,
 // coloured) or, off a terminal, as tab-separated lines without a header
 // that grep, cut and awk can take apart.
 func writeTable(b *bytes.Buffer, t Table, c *Context) {
-	cols := visible(t, c)
-	cells := make([][]string, len(t.Rows))
-	for r, row := range t.Rows {
-		cells[r] = make([]string, len(cols))
+	_ = writeRows(b, t.Columns, rowSource{n: len(t.Rows), at: func(i int) Row { return t.Rows[i] }}, c, nil)
+}
+
+// writeRows is writeTable over any rows; after, when set, runs after each
+// row, so that a long table can be written out as it goes. On a terminal
+// the rows are visited twice: once for the column widths, once to print.
+func writeRows(b *bytes.Buffer, columns []Column, rows rowSource, c *Context, after func() error) error {
+	cols := visible(columns, c)
+	cellsOf := func(row Row) []string {
+		line := make([]string, len(cols))
 		for i, ci := range cols {
 			if ci < len(row.Cells) {
-				cells[r][i] = row.Cells[ci].String(c)
+				line[i] = row.Cells[ci].String(c)
 			}
 		}
+		return line
+	}
+	done := func() error {
+		if after == nil {
+			return nil
+		}
+		return after()
 	}
 	if !c.TTY {
-		for _, line := range cells {
-			b.WriteString(strings.Join(line, "\t"))
+		for r := 0; r < rows.n; r++ {
+			b.WriteString(strings.Join(cellsOf(rows.at(r)), "\t"))
 			b.WriteByte('\n')
+			if err := done(); err != nil {
+				return err
+			}
 		}
-		return
+		return nil
 	}
 	widths := make([]int, len(cols))
 	values := make([]int, len(cols)) // the widest value of each column
 	flex := make([]bool, len(cols))
 	header := make([]string, len(cols))
-	for _, line := range cells {
-		for i, s := range line {
+	for r := 0; r < rows.n; r++ {
+		for i, s := range cellsOf(rows.at(r)) {
 			values[i] = max(values[i], runewidth.StringWidth(s))
 		}
 	}
 	for i, ci := range cols {
-		header[i] = t.Columns[ci].Header
+		header[i] = columns[ci].Header
 		widths[i] = max(values[i], runewidth.StringWidth(header[i]))
-		flex[i] = t.Columns[ci].Flex
+		flex[i] = columns[ci].Flex
 	}
 	if c.Width > 0 && !c.Wide {
 		// Too wide: first the short headers, where a header is wider than
 		// its column's values, then the flexible columns give way.
 		for i, ci := range cols {
-			if short := t.Columns[ci].Short; short != "" && values[i] < runewidth.StringWidth(header[i]) && tableWidth(widths) > c.Width {
+			if short := columns[ci].Short; short != "" && values[i] < runewidth.StringWidth(header[i]) && tableWidth(widths) > c.Width {
 				header[i] = short
 				widths[i] = max(values[i], runewidth.StringWidth(short))
 			}
@@ -103,7 +126,7 @@ func writeTable(b *bytes.Buffer, t Table, c *Context) {
 		for i, ci := range cols {
 			// A flexible column squeezed below its header takes the short
 			// one if that fits better.
-			if short := t.Columns[ci].Short; short != "" && widths[i] < runewidth.StringWidth(header[i]) {
+			if short := columns[ci].Short; short != "" && widths[i] < runewidth.StringWidth(header[i]) {
 				header[i] = short
 			}
 		}
@@ -133,16 +156,20 @@ func writeTable(b *bytes.Buffer, t Table, c *Context) {
 		b.WriteByte('\n')
 	}
 	writeRow(header, Plain, nil)
-	for r, line := range cells {
-		row := t.Rows[r]
+	for r := 0; r < rows.n; r++ {
+		row := rows.at(r)
 		styles := make([]Style, len(cols))
 		for i, ci := range cols {
 			if ci < len(row.Cells) {
 				styles[i] = row.Cells[ci].style
 			}
 		}
-		writeRow(line, row.Style, styles)
+		writeRow(cellsOf(row), row.Style, styles)
+		if err := done(); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // tableWidth is the width of a table with these column widths.

@@ -38,3 +38,18 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+// The cheap checks in front of each pattern must not let a credential by.
+func TestPatternsBehindCheapChecks(t *testing.T) {
+	for _, in := range []string{
+		"AUTHORIZATION: Bearer abcdefgh12345678",
+		"x-databricks-TOKEN: abcdefgh12345678",
+		"x-databricks-to\u212aen: abcdefgh12345678",
+		"BeArEr abcdefgh12345678",
+		"dapiabcdef0123456789",
+	} {
+		if got := String(in); strings.Contains(got, "abcdefgh12345678") || strings.Contains(got, "dapiabcdef") {
+			t.Errorf("%q: %q", in, got)
+		}
+	}
+}

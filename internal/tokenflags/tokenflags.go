@@ -11,9 +11,11 @@ import (
 	"github.com/dbtok/dbtok/internal/databrickscfg"
 	"github.com/dbtok/dbtok/internal/delivery"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/lifetime"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Duration parses a duration flag, with the flag's name in messages.
@@ -264,18 +266,35 @@ func (d *Delivery) Parse(cmd *cobra.Command) (delivery.Request, error) {
 type Profiles struct {
 	All      bool
 	Patterns []string
+	// Parallel is fanout.Adaptive unless --parallel caps it.
 	Parallel int
+	parallel *pflag.Flag
 }
 
-// DefaultParallel bounds how many requests run at once.
-const DefaultParallel = 32
+// ParallelUsage is --parallel's help: without it, concurrency adapts.
+const ParallelUsage = "at most `N` requests at once (default: as many as open files allow, each host paced by its own rate limit)"
+
+// RegisterParallel declares --parallel on fs and returns the flag, for
+// CheckParallel.
+func RegisterParallel(fs *pflag.FlagSet, p *int, usage string) *pflag.Flag {
+	fs.IntVar(p, "parallel", fanout.Adaptive, usage)
+	return fs.Lookup("parallel")
+}
+
+// CheckParallel refuses a --parallel given below 1.
+func CheckParallel(f *pflag.Flag, n int) error {
+	if f != nil && f.Changed && n < 1 {
+		return failure.Usagef("--parallel must be at least 1")
+	}
+	return nil
+}
 
 // Register declares the profile selection flags on cmd.
 func (p *Profiles) Register(cmd *cobra.Command, complete func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) {
 	fs := cmd.Flags()
 	fs.BoolVar(&p.All, "all-profiles", false, "work on every profile in the config file, concurrently")
 	fs.StringSliceVar(&p.Patterns, "profiles", nil, "work on these `PROFILES` (comma-separated; globs such as prod-* allowed)")
-	fs.IntVar(&p.Parallel, "parallel", DefaultParallel, "at most `N` requests at once")
+	p.parallel = RegisterParallel(fs, &p.Parallel, ParallelUsage)
 	if complete != nil {
 		_ = cmd.RegisterFlagCompletionFunc("profiles", completeList(complete))
 	}
@@ -314,8 +333,9 @@ func (p *Profiles) Validate(globalProfile string) error {
 		return failure.Usagef("use either --all-profiles or --profiles, not both")
 	case p.Active() && globalProfile != "":
 		return failure.Usagef("--profile names one workspace; with --all-profiles or --profiles leave it out")
-	case p.Parallel < 1:
-		return failure.Usagef("--parallel must be at least 1")
+	}
+	if err := CheckParallel(p.parallel, p.Parallel); err != nil {
+		return err
 	}
 	for _, pat := range p.Patterns {
 		if strings.TrimSpace(pat) == "" {

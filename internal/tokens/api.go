@@ -82,6 +82,33 @@ type Scope struct {
 	CreatedBy string
 }
 
+// Streamer is an API that hands a listing over one token at a time, as
+// the workspace's answer is read, so that memory follows the tokens a
+// command keeps, not the size of the answer.
+type Streamer interface {
+	// Each calls add for every token in scope. When an attempt is repeated
+	// after a failure, restart is called first and the tokens come again.
+	Each(ctx context.Context, scope Scope, restart func(), add func(Token) error) error
+}
+
+// Each calls add for every token in scope, as the answer is read when api
+// can stream it (see Streamer), else from its list.
+func (s Scope) Each(ctx context.Context, api API, restart func(), add func(Token) error) error {
+	if st, ok := api.(Streamer); ok {
+		return st.Each(ctx, s, restart, add)
+	}
+	list, err := s.List(ctx, api)
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		if err := add(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // List lists the tokens in scope.
 func (s Scope) List(ctx context.Context, api API) ([]Token, error) {
 	if s.AllUsers {

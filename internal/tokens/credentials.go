@@ -3,6 +3,7 @@ package tokens
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Credential is a personal access token that something signs in with: a
@@ -28,11 +29,40 @@ type Credentials struct {
 	all    []Credential
 	record Record
 	digest map[string]bool
+
+	// The credentials by workspace, with their digests, and the profiles
+	// by digest: built once, because a run over every profile asks for
+	// each workspace, and a config file with 500 profiles of one
+	// workspace would otherwise hash and compare 500 x 500 values.
+	indexOnce sync.Once
+	byHost    map[string][]indexed
+	byDigest  map[string]map[string][]string
+}
+
+// indexed is a credential with its workspace's key and its value's digest.
+type indexed struct {
+	Credential
+	digest string
 }
 
 // NewCredentials starts from every credential in use; rec may be nil.
 func NewCredentials(all []Credential, rec Record) *Credentials {
 	return &Credentials{all: all, record: rec, digest: map[string]bool{}}
+}
+
+func (c *Credentials) index() {
+	c.indexOnce.Do(func() {
+		c.byHost = map[string][]indexed{}
+		c.byDigest = map[string]map[string][]string{}
+		for _, cr := range c.all {
+			hk, d := HostKey(cr.Host), cr.Value.Digest()
+			c.byHost[hk] = append(c.byHost[hk], indexed{Credential: cr, digest: d})
+			if c.byDigest[hk] == nil {
+				c.byDigest[hk] = map[string][]string{}
+			}
+			c.byDigest[hk][d] = append(c.byDigest[hk][d], cr.Profile)
+		}
+	})
 }
 
 // digestIDs reports whether host is known to derive token IDs from values,
@@ -68,8 +98,8 @@ func (c *Credentials) Learn(hostKey string, listed []Token) {
 	for _, t := range listed {
 		ids[t.ID] = true
 	}
-	for _, cr := range c.all {
-		if HostKey(cr.Host) == hostKey && ids[cr.Value.Digest()] {
+	for _, cr := range c.on(hostKey) {
+		if ids[cr.digest] {
 			c.learn(hostKey)
 			return
 		}
@@ -84,20 +114,15 @@ func (c *Credentials) LearnCreated(hostKey string, created *Created) {
 }
 
 // on returns the credentials for a workspace.
-func (c *Credentials) on(hostKey string) []Credential {
-	var out []Credential
-	for _, cr := range c.all {
-		if HostKey(cr.Host) == hostKey {
-			out = append(out, cr)
-		}
-	}
-	return out
+func (c *Credentials) on(hostKey string) []indexed {
+	c.index()
+	return c.byHost[hostKey]
 }
 
 // idOf is the ID of a credential's token, if it can be told.
-func (c *Credentials) idOf(hostKey string, cr Credential) (string, bool) {
+func (c *Credentials) idOf(hostKey string, cr indexed) (string, bool) {
 	if c.digestIDs(hostKey) {
-		return cr.Value.Digest(), true
+		return cr.digest, true
 	}
 	if c.record != nil {
 		if id, ok := c.record.Lookup(hostKey, cr.Value.Reveal()); ok {
@@ -109,14 +134,14 @@ func (c *Credentials) idOf(hostKey string, cr Credential) (string, bool) {
 
 // ProfilesUsing names, sorted, what signs in with token id on the workspace.
 func (c *Credentials) ProfilesUsing(hostKey, id string) []string {
-	var out []string
-	for _, cr := range c.on(hostKey) {
-		if cr.Value.Digest() == id {
-			out = append(out, cr.Profile)
-			continue
-		}
-		if known, ok := c.idOf(hostKey, cr); ok && known == id {
-			out = append(out, cr.Profile)
+	c.index()
+	out := append([]string(nil), c.byDigest[hostKey][id]...)
+	if !c.digestIDs(hostKey) && c.record != nil {
+		// Only dbtok's record can tell the other credentials' IDs.
+		for _, cr := range c.on(hostKey) {
+			if known, ok := c.record.Lookup(hostKey, cr.Value.Reveal()); ok && known == id && cr.digest != id {
+				out = append(out, cr.Profile)
+			}
 		}
 	}
 	return uniqueSorted(out)
@@ -139,9 +164,6 @@ func (c *Credentials) IDFor(hostKey, profile string) (string, bool) {
 func (c *Credentials) Unidentified(hostKey string) []string {
 	var out []string
 	for _, cr := range c.on(hostKey) {
-		if cr.Value.Digest() == "" {
-			continue
-		}
 		if _, ok := c.idOf(hostKey, cr); !ok {
 			out = append(out, cr.Profile)
 		}

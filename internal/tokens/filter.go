@@ -84,6 +84,13 @@ func (f *Filter) SetOwner(name string) error {
 // call ResolveOwners with all set before Match.
 func (f *Filter) NeedsOwners() bool { return f.owner != "" }
 
+// WithoutOwner is the filter without its owner test, for a listing to be
+// matched as it arrives, before the directory can name the owners.
+func (f Filter) WithoutOwner() Filter {
+	f.owner = ""
+	return f
+}
+
 // Owner is the --owner name, "" if none.
 func (f *Filter) Owner() string { return f.owner }
 

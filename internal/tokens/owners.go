@@ -113,63 +113,22 @@ func ForeignOwners(list []Token) bool {
 // Owners the directory does not know keep only their numeric ID. It makes
 // no request when there is nothing to look up.
 func ResolveOwners(ctx context.Context, dir DirectoryAPI, list []Token, all bool) error {
-	want := map[int64]bool{}
-	foreign := map[int64]bool{}
+	owners := make([]Owner, 0, len(list))
 	for _, t := range list {
-		if t.Owner == nil || t.Owner.OwnerID == 0 || t.Owner.Resolved != nil {
-			continue
-		}
-		if !t.OwnedByCreator() {
-			foreign[t.Owner.OwnerID] = true
-			want[t.Owner.OwnerID] = true
-		} else if all {
-			want[t.Owner.OwnerID] = true
+		if t.Owner != nil && t.Owner.Resolved == nil {
+			owners = append(owners, *t.Owner)
 		}
 	}
-	if len(want) == 0 {
-		return nil
-	}
-	if dir == nil {
-		return fmt.Errorf("the workspace offers no directory to look owners up in")
-	}
-	found := map[int64]Identity{}
-	sps, err := dir.ServicePrincipals(ctx, sortedIDs(want))
+	found, err := lookUpOwners(ctx, dir, owners, all)
 	if err != nil {
 		return err
-	}
-	for _, id := range sps {
-		found[id.ID] = id
-	}
-	var users []int64
-	for id := range foreign {
-		if _, ok := found[id]; !ok {
-			users = append(users, id)
-		}
-	}
-	if len(users) > 0 {
-		slices.Sort(users)
-		us, err := dir.Users(ctx, users)
-		if err != nil {
-			return err
-		}
-		for _, id := range us {
-			found[id.ID] = id
-		}
 	}
 	for i := range list {
 		o := list[i].Owner
 		if o == nil || o.Resolved != nil {
 			continue
 		}
-		id, ok := found[o.OwnerID]
-		switch {
-		case ok:
-		case all && list[i].OwnedByCreator() && want[o.OwnerID]:
-			// Not a service principal, and its own creator: a user, whom
-			// the listing names already.
-			id, ok = Identity{Principal: Principal{Kind: User, Name: o.CreatedByUsername}, ID: o.OwnerID}, true
-		}
-		if ok {
+		if id, ok := found.identity(*o); ok {
 			// A copy per token: listings share nothing between tokens.
 			owner := *o
 			owner.Resolved = &id
@@ -177,6 +136,91 @@ func ResolveOwners(ctx context.Context, dir DirectoryAPI, list []Token, all bool
 		}
 	}
 	return nil
+}
+
+// Tokens is a listing as a slice, whose owners can be looked up.
+type Tokens []Token
+
+// ResolveOwners names the owners of the tokens, in place.
+func (ts Tokens) ResolveOwners(ctx context.Context, dir DirectoryAPI, all bool) error {
+	return ResolveOwners(ctx, dir, ts, all)
+}
+
+// OwnerResolver is a listing whose owners can be looked up: a slice
+// (Tokens) or a compact List.
+type OwnerResolver interface {
+	ResolveOwners(ctx context.Context, dir DirectoryAPI, all bool) error
+}
+
+// ownerNames is what the directory said about a listing's owners.
+type ownerNames struct {
+	found map[int64]Identity
+	all   bool
+}
+
+// identity names o's owner: as the directory found it, or, when every
+// owner was asked for, the creator the listing names for a token its
+// creator owns (a user, or the directory would have named a service
+// principal).
+func (n ownerNames) identity(o Owner) (Identity, bool) {
+	if id, ok := n.found[o.OwnerID]; ok {
+		return id, true
+	}
+	if n.all && o.OwnerID != 0 && (o.OwnerID == o.CreatedByID) {
+		return Identity{Principal: Principal{Kind: User, Name: o.CreatedByUsername}, ID: o.OwnerID}, true
+	}
+	return Identity{}, false
+}
+
+// lookUpOwners asks the directory about the owners of a listing: those
+// that are not the token's creator (on-behalf-of tokens), and with all
+// every owner. Service principals first, in one request; users only for
+// owners that are neither a service principal nor the creator.
+func lookUpOwners(ctx context.Context, dir DirectoryAPI, owners []Owner, all bool) (ownerNames, error) {
+	names := ownerNames{found: map[int64]Identity{}, all: all}
+	want := map[int64]bool{}
+	foreign := map[int64]bool{}
+	for _, o := range owners {
+		if o.OwnerID == 0 {
+			continue
+		}
+		if o.OwnerID != o.CreatedByID {
+			foreign[o.OwnerID] = true
+			want[o.OwnerID] = true
+		} else if all {
+			want[o.OwnerID] = true
+		}
+	}
+	if len(want) == 0 {
+		return names, nil
+	}
+	if dir == nil {
+		return names, fmt.Errorf("the workspace offers no directory to look owners up in")
+	}
+	sps, err := dir.ServicePrincipals(ctx, sortedIDs(want))
+	if err != nil {
+		return names, err
+	}
+	for _, id := range sps {
+		names.found[id.ID] = id
+	}
+	var users []int64
+	for id := range foreign {
+		if _, ok := names.found[id]; !ok {
+			users = append(users, id)
+		}
+	}
+	if len(users) > 0 {
+		slices.Sort(users)
+		us, err := dir.Users(ctx, users)
+		if err != nil {
+			return names, err
+		}
+		for _, id := range us {
+			names.found[id.ID] = id
+		}
+	}
+	return names, nil
 }
 
 func sortedIDs(set map[int64]bool) []int64 {

@@ -48,16 +48,27 @@ type Plan struct {
 	// question rather than named one by one: such plans are always shown
 	// and confirmed.
 	Selected bool
+
+	keys map[string]bool
 }
 
 // Add adds a target unless the same token (same workspace and ID) is
 // already planned, as happens when two profiles reach one workspace.
 func (p *Plan) Add(t Target) bool {
-	for _, have := range p.Targets {
-		if have.Key() == t.Key() {
-			return false
+	// The keys planned, kept beside Targets: comparing with every target
+	// made a plan over 500 profiles cost 500 x 500 host parsings. Rebuilt
+	// when Targets was changed by other means (LeaveOut).
+	if p.keys == nil || len(p.keys) != len(p.Targets) {
+		p.keys = make(map[string]bool, len(p.Targets))
+		for _, have := range p.Targets {
+			p.keys[have.Key()] = true
 		}
 	}
+	k := t.Key()
+	if p.keys[k] {
+		return false
+	}
+	p.keys[k] = true
 	p.Targets = append(p.Targets, t)
 	return true
 }

@@ -6,8 +6,12 @@ import (
 	"strings"
 )
 
+// Unsorted keeps a list in the workspace's order, which lets it be
+// printed as it arrives.
+const Unsorted = "none"
+
 // SortKeys are the orders a list can have.
-var SortKeys = []string{"expiry", "created", "comment"}
+var SortKeys = []string{"expiry", "created", "comment", Unsorted}
 
 // ValidSortKey reports whether key is one of SortKeys.
 func ValidSortKey(key string) bool {
@@ -20,18 +24,13 @@ func ValidSortKey(key string) bool {
 }
 
 // Sort orders list by key: "expiry" (soonest first, never last), "created"
-// (oldest first) or "comment" (case-insensitive). Ties fall back to
+// (oldest first), "comment" (case-insensitive) or "none" (as it is). Ties fall back to
 // creation time, then ID, so output is stable.
 func Sort(list []Token, key string) {
-	if !ValidSortKey(key) {
-		panic(fmt.Sprintf("tokens: unknown sort key %q", key))
+	if mustSortKey(key); key == Unsorted {
+		return
 	}
-	expiry := func(t Token) int64 {
-		if t.ExpiryTime <= 0 {
-			return 1<<63 - 1
-		}
-		return t.ExpiryTime
-	}
+	expiry := func(t Token) int64 { return expiryKey(t.ExpiryTime) }
 	sort.SliceStable(list, func(i, j int) bool {
 		a, b := list[i], list[j]
 		switch key {
@@ -50,4 +49,19 @@ func Sort(list []Token, key string) {
 		}
 		return a.ID < b.ID
 	})
+}
+
+func mustSortKey(key string) {
+	// Unsorted is valid: callers return before sorting.
+	if !ValidSortKey(key) {
+		panic(fmt.Sprintf("tokens: unknown sort key %q", key))
+	}
+}
+
+// expiryKey sorts a token that never expires last.
+func expiryKey(expiry int64) int64 {
+	if expiry <= 0 {
+		return 1<<63 - 1
+	}
+	return expiry
 }

@@ -1,9 +1,7 @@
 package workspace
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -19,6 +17,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/httpclient"
 	"github.com/databricks/databricks-sdk-go/service/iam"
 	"github.com/databricks/databricks-sdk-go/service/settings"
+	"github.com/dbtok/dbtok/internal/compcache"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/tokens"
 )
@@ -93,7 +92,13 @@ func (a caller) call(ctx context.Context, fn func(context.Context) error) error 
 	return nil
 }
 
+// changed forgets what shell completion knows of this workspace's tokens:
+// a create, revoke or update (successful or not: it may have happened)
+// makes it stale.
+func (a *tokensAPI) changed() { compcache.Invalidate(a.client.Config.Host) }
+
 func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*tokens.Created, error) {
+	defer a.changed()
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.tokens.Create(ctx, settings.CreateTokenRequest{
 			Comment:          req.Comment,
@@ -110,6 +115,7 @@ func (a *tokensAPI) Create(ctx context.Context, req tokens.CreateRequest) (*toke
 }
 
 func (a *tokensAPI) CreateOnBehalfOf(ctx context.Context, req tokens.OnBehalfOfRequest) (*tokens.Created, error) {
+	defer a.changed()
 	return a.mint(ctx, func(ctx context.Context) (string, *tokens.Token, error) {
 		resp, err := a.mgmt.CreateOboToken(ctx, settings.CreateOboTokenRequest{
 			ApplicationId:    req.ApplicationID,
@@ -155,17 +161,43 @@ func (a *tokensAPI) mint(ctx context.Context, call func(context.Context) (string
 // deadline: it changes nothing, so repeating it is safe. The SDK itself
 // retries only 429 and 503.
 func (a *tokensAPI) List(ctx context.Context) ([]tokens.Token, error) {
-	return a.list(ctx, "/api/2.0/token/list", nil, false)
+	return collect(func(restart func(), add func(tokens.Token) error) error {
+		return a.Each(ctx, tokens.Scope{}, restart, add)
+	})
 }
 
 func (a *tokensAPI) ListAll(ctx context.Context, req tokens.ListAllRequest) ([]tokens.Token, error) {
-	query := map[string]any{}
-	if id, err := strconv.ParseInt(req.CreatedBy, 10, 64); err == nil {
-		query["created_by_id"] = id
-	} else if req.CreatedBy != "" {
-		query["created_by_username"] = req.CreatedBy
+	return collect(func(restart func(), add func(tokens.Token) error) error {
+		return a.Each(ctx, tokens.Scope{AllUsers: true, CreatedBy: req.CreatedBy}, restart, add)
+	})
+}
+
+// collect gathers a streamed listing into a slice.
+func collect(each func(restart func(), add func(tokens.Token) error) error) ([]tokens.Token, error) {
+	var out []tokens.Token
+	err := each(func() { out = out[:0] }, func(t tokens.Token) error {
+		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a.list(ctx, "/api/2.0/token-management/tokens", query, true)
+	return out, nil
+}
+
+// Each implements tokens.Streamer: the tokens in scope are handed to add
+// as the answer is read, never held whole.
+func (a *tokensAPI) Each(ctx context.Context, scope tokens.Scope, restart func(), add func(tokens.Token) error) error {
+	if !scope.AllUsers {
+		return a.each(ctx, "/api/2.0/token/list", nil, false, restart, add)
+	}
+	query := map[string]any{}
+	if id, err := strconv.ParseInt(scope.CreatedBy, 10, 64); err == nil {
+		query["created_by_id"] = id
+	} else if scope.CreatedBy != "" {
+		query["created_by_username"] = scope.CreatedBy
+	}
+	return a.each(ctx, "/api/2.0/token-management/tokens", query, true, restart, add)
 }
 
 // Revoke retries a 503 or a gateway error itself, on the client that does
@@ -173,6 +205,7 @@ func (a *tokensAPI) ListAll(ctx context.Context, req tokens.ListAllRequest) ([]t
 // gone, and that is success, not "not found". A 500 is not retried: the
 // error says the token may have been revoked.
 func (a *tokensAPI) Revoke(ctx context.Context, tokenID string) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
 			return a.tokens.DeleteByTokenId(ctx, tokenID)
@@ -181,6 +214,7 @@ func (a *tokensAPI) Revoke(ctx context.Context, tokenID string) error {
 }
 
 func (a *tokensAPI) RevokeAny(ctx context.Context, tokenID string) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		return revokeWithRetry(ctx, a.timeout, func(ctx context.Context) error {
 			return a.mgmt.DeleteByTokenId(ctx, tokenID)
@@ -188,73 +222,33 @@ func (a *tokensAPI) RevokeAny(ctx context.Context, tokenID string) error {
 	})
 }
 
-// list makes the same call as the SDK's Tokens.ListAll and
+// each makes the same call as the SDK's Tokens.ListAll and
 // TokenManagement.ListAll (the SDK's client: its auth, retries, rate limit
-// and logging) but decodes into plain structs. The SDK's own types decode
-// through a reflective path, to track ForceSendFields, that costs tens of
-// microseconds per token: seconds and 100 MB for an admin's 20,000 tokens.
-func (a *tokensAPI) list(ctx context.Context, path string, query map[string]any, owners bool) ([]tokens.Token, error) {
-	var resp listResponse
-	err := a.call(ctx, func(ctx context.Context) error {
+// and logging) but reads the answer as a stream into plain structs (see
+// decodeList). The SDK's own types decode through a reflective path, to
+// track ForceSendFields, that costs tens of microseconds per token, and
+// it would read the whole answer into memory first.
+func (a *tokensAPI) each(ctx context.Context, path string, query map[string]any, owners bool, restart func(), add func(tokens.Token) error) error {
+	attempt := 0
+	return a.call(ctx, func(ctx context.Context) error {
 		return retryReads(ctx, a.timeout, func(ctx context.Context) error {
-			resp = listResponse{}
-			headers := map[string]string{"Accept": "application/json"}
+			if attempt++; attempt > 1 && restart != nil {
+				restart()
+			}
+			// No Accept header: the SDK hands over the body unread only
+			// for requests that did not ask for JSON (see markStreamed).
+			headers := map[string]string{}
 			if id := a.client.Config.WorkspaceID; id != "" {
 				headers["X-Databricks-Workspace-Id"] = id
 			}
-			// A reader, decoded here, spares the SDK's second copy of the body.
 			var body io.ReadCloser
-			if err := a.client.Do(ctx, http.MethodGet, path, headers, query, nil, &body); err != nil {
+			if err := a.client.Do(streamed(ctx), http.MethodGet, path, headers, query, nil, &body); err != nil {
 				return err
 			}
 			defer body.Close()
-			br := bufio.NewReader(body)
-			// The SDK has read the whole body by now: a decoding error is a
-			// malformed answer, not a broken connection.
-			if first, _ := br.Peek(1); len(first) == 1 && first[0] == '<' {
-				return &failure.APIError{Kind: failure.KindProtocol, Message: "an HTML page came back instead of an API response", Err: errors.New("HTML")}
-			}
-			if err := json.NewDecoder(br).Decode(&resp); err != nil && !errors.Is(err, io.EOF) {
-				return &failure.APIError{Kind: failure.KindProtocol, Message: "the response is not valid JSON", Err: err}
-			}
-			return nil
+			return decodeList(body, owners, add)
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tokens.Token, len(resp.TokenInfos))
-	for i, t := range resp.TokenInfos {
-		out[i] = tokens.Token{ID: t.TokenID, Comment: t.Comment, CreationTime: t.CreationTime, ExpiryTime: t.ExpiryTime,
-			Scopes: t.Scopes, AutoscopeState: t.AutoscopeState, InferredScopes: t.InferredScopes}
-		if owners {
-			out[i].Owner = &tokens.Owner{
-				CreatedByID:       t.CreatedByID,
-				CreatedByUsername: t.CreatedByUsername,
-				OwnerID:           t.OwnerID,
-				LastUsedDay:       t.LastUsedDay,
-			}
-		}
-	}
-	return out, nil
-}
-
-// listResponse is the list answers' shape ("token_infos" is absent when
-// there are none).
-type listResponse struct {
-	TokenInfos []struct {
-		TokenID           string   `json:"token_id"`
-		Comment           string   `json:"comment"`
-		CreationTime      int64    `json:"creation_time"`
-		ExpiryTime        int64    `json:"expiry_time"`
-		Scopes            []string `json:"scopes"`
-		AutoscopeState    string   `json:"autoscope_state"`
-		InferredScopes    []string `json:"inferred_scopes"`
-		CreatedByID       int64    `json:"created_by_id"`
-		CreatedByUsername string   `json:"created_by_username"`
-		OwnerID           int64    `json:"owner_id"`
-		LastUsedDay       int64    `json:"last_used_day"`
-	} `json:"token_infos"`
 }
 
 func revokeWithRetry(ctx context.Context, waited time.Duration, call func(context.Context) error) error {
@@ -354,6 +348,7 @@ func fromPublic(i settings.PublicTokenInfo) tokens.Token {
 // Update is the Token API's PATCH: only the fields named in the mask are
 // sent and changed.
 func (a *tokensAPI) Update(ctx context.Context, tokenID string, u tokens.Update) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		req := settings.UpdateTokenRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
 		if u.Comment != nil {
@@ -372,6 +367,7 @@ func (a *tokensAPI) Update(ctx context.Context, tokenID string, u tokens.Update)
 
 // UpdateAny is Token Management's PATCH, for any user's token.
 func (a *tokensAPI) UpdateAny(ctx context.Context, tokenID string, u tokens.Update) error {
+	defer a.changed()
 	return a.call(ctx, func(ctx context.Context) error {
 		req := settings.UpdateTokenManagementRequest{TokenId: tokenID, UpdateMask: fieldmask.FieldMask{Paths: u.Fields()}}
 		if u.Comment != nil {

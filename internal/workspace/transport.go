@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,11 +23,41 @@ import (
 // "i/o timeout"), so the errors below are reworded on purpose to fall
 // outside that list.
 type transport struct {
-	base http.RoundTripper
+	base  http.RoundTripper
+	hosts *hostLimiter
+}
+
+// shared holds one transport per --timeout for the whole run: every
+// workspace of a run over many profiles shares its connections (a profile
+// of a host that another profile already reached reuses the connection)
+// and its pacing per host (see hostLimiter).
+var shared struct {
+	sync.Mutex
+	hosts      *hostLimiter
+	transports map[time.Duration]*transport
 }
 
 func newTransport(timeout time.Duration) http.RoundTripper {
+	shared.Lock()
+	defer shared.Unlock()
+	if t := shared.transports[timeout]; t != nil {
+		return t
+	}
+	if shared.transports == nil {
+		shared.transports = map[time.Duration]*transport{}
+		shared.hosts = newHostLimiter()
+	}
+	t := &transport{base: newBase(timeout), hosts: shared.hosts}
+	shared.transports[timeout] = t
+	return t
+}
+
+func newBase(timeout time.Duration) *http.Transport {
 	base := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep enough idle connections that a run over many profiles of one
+	// host (list, then revoke) does not connect twice for each.
+	base.MaxIdleConns = 256
+	base.MaxIdleConnsPerHost = 64
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dialer.DialContext(ctx, network, addr)
@@ -39,7 +70,7 @@ func newTransport(timeout time.Duration) http.RoundTripper {
 		}
 		return c, err
 	}
-	return &transport{base: base}
+	return base
 }
 
 type refusedError struct {
@@ -73,6 +104,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	markStreamed(req, resp)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		if loc, lerr := resp.Location(); lerr == nil && !sameOrigin(req.URL, loc) {
 			// Go's client would carry the Authorization header along to
@@ -109,6 +141,10 @@ func sameOrigin(a, b *url.URL) bool {
 var errEmptyResponse = errors.New("the server sent an empty response (HTTP 200 without a body)")
 
 func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
+	return t.paced(req, t.send)
+}
+
+func (t *transport) send(req *http.Request) (*http.Response, error) {
 	if !createsSomething(req) {
 		return t.base.RoundTrip(req)
 	}

@@ -106,15 +106,17 @@ func Open(opts Options) (*Workspace, error) {
 	}
 	path := ConfigPath(opts.ConfigFile)
 	where := "the workspace"
+	var file *databrickscfg.File
 	// When the SDK is going to read the config file, read it first: the
 	// SDK ignores a missing file, quotes unparsable lines (secrets
 	// included) and reports a missing profile only as "cannot configure
 	// default credentials".
 	if profile != "" || !configuredByEnv() {
-		p, err := checkConfigFile(path, profile, opts.File, opts.Warn)
+		f, p, err := checkConfigFile(path, profile, opts.File, opts.Warn)
 		if err != nil {
 			return nil, err
 		}
+		file = f
 		where = fmt.Sprintf("profile %s (%s)", p.Name, p.Host())
 	} else if h := os.Getenv("DATABRICKS_HOST"); h != "" {
 		if err := validateHost(h); err != nil {
@@ -129,7 +131,7 @@ func Open(opts Options) (*Workspace, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		ws, err := connect(opts, profile, path)
+		ws, err := connect(opts, profile, path, file)
 		done <- result{ws, err}
 	}()
 	timer := time.NewTimer(opts.Timeout)
@@ -165,9 +167,15 @@ func setUserAgent() {
 	})
 }
 
-func connect(opts Options, profile, path string) (*Workspace, error) {
+// connect signs in; file, when set, is the config file as checked, which
+// the SDK then reads from memory instead of parsing it again.
+func connect(opts Options, profile, path string, file *databrickscfg.File) (*Workspace, error) {
 	setUserAgent()
 	secs := sdkSeconds(opts.Timeout)
+	var fromFile config.Loader = config.ConfigFile
+	if file != nil {
+		fromFile = parsedFile{file: file}
+	}
 	cfg := &config.Config{
 		Profile:    profile,
 		ConfigFile: path,
@@ -176,7 +184,7 @@ func connect(opts Options, profile, path string) (*Workspace, error) {
 		RetryTimeoutSeconds: secs,
 		HTTPTimeoutSeconds:  secs,
 		HTTPTransport:       newTransport(opts.Timeout),
-		Loaders:             []config.Loader{config.ConfigAttributes, config.ConfigFile, hygiene{debug: opts.Debug}},
+		Loaders:             []config.Loader{config.ConfigAttributes, fromFile, hygiene{debug: opts.Debug}},
 	}
 	var probe error
 	cfg.HostMetadataResolver = hostMetadata(cfg, &probe)
@@ -289,8 +297,8 @@ func configuredByEnv() bool {
 }
 
 // checkConfigFile validates the file and the profile the SDK will use,
-// and returns that profile.
-func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) (databrickscfg.Profile, error) {
+// and returns the file and that profile.
+func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) (*databrickscfg.File, databrickscfg.Profile, error) {
 	var none databrickscfg.Profile
 	var err error
 	if f == nil || f.Path != path {
@@ -298,11 +306,11 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	}
 	switch {
 	case errors.Is(err, databrickscfg.ErrNotFound) && profile != "":
-		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
+		return nil, none, &failure.ConfigError{Msg: fmt.Sprintf("profile %q: config file %s does not exist; create it or pass --config-file", profile, path)}
 	case errors.Is(err, databrickscfg.ErrNotFound):
-		return none, &failure.AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
+		return nil, none, &failure.AuthError{Msg: fmt.Sprintf("no Databricks workspace configured: %s does not exist; set DATABRICKS_HOST and DATABRICKS_TOKEN, or create it (see `dbtok --help`)", path)}
 	case err != nil:
-		return none, &failure.ConfigError{Msg: err.Error()}
+		return nil, none, &failure.ConfigError{Msg: err.Error()}
 	}
 	if warn != nil && f.ExposedToOthers() && f.HasSecrets() {
 		warn(fmt.Sprintf("%s holds credentials but other users can access it (mode %04o); run: chmod 600 %s", path, f.Mode, path))
@@ -313,15 +321,15 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	}
 	p, ok := f.Get(name)
 	if !ok {
-		return none, &failure.ConfigError{Msg: missingProfile(f, path, name, profile != "")}
+		return nil, none, &failure.ConfigError{Msg: missingProfile(f, path, name, profile != "")}
 	}
 	if p.Host() == "" {
-		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
+		return nil, none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
 	}
 	if err := validateHost(p.Host()); err != nil {
-		return none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s: host %v", name, path, err)}
+		return nil, none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s: host %v", name, path, err)}
 	}
-	return p, nil
+	return f, p, nil
 }
 
 func missingProfile(f *databrickscfg.File, path, name string, named bool) string {

@@ -383,7 +383,7 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 	if opts.AllUsers {
 		// Who owns an on-behalf-of token is in the directory: one lookup,
 		// which --owner needs to succeed.
-		if err := opts.NameOwners(ctx, ws, listed, opts.Owner.NeedsOwners()); err != nil {
+		if err := opts.NameOwners(ctx, ws, tokens.Tokens(listed), opts.Owner.NeedsOwners()); err != nil {
 			return audited{}, err
 		}
 		if opts.Owner.NeedsOwners() {

@@ -12,6 +12,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/tokens/tokenstest"
@@ -108,7 +109,7 @@ func TestNewCmdPermissions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got.Profiles, tt.profiles) || got.Parallel != 32 {
+			if !slices.Equal(got.Profiles, tt.profiles) || got.Parallel != fanout.Adaptive {
 				t.Errorf("options %+v", got)
 			}
 		})

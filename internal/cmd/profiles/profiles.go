@@ -16,6 +16,7 @@ import (
 	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type Options struct {
@@ -30,6 +31,7 @@ type Options struct {
 
 func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Deps: f.Deps(), Warn: f.Warn}
+	var parallel *pflag.Flag
 	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the workspace profiles in your config file",
@@ -50,8 +52,8 @@ func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		`)),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Parallel < 1 {
-				return failure.Usagef("--parallel must be at least 1")
+			if err := tokenflags.CheckParallel(parallel, opts.Parallel); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -60,7 +62,7 @@ func NewCmdProfiles(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "sign in to every profile's workspace and report whether it works")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", tokenflags.DefaultParallel, "with --check, at most `N` requests at once")
+	parallel = tokenflags.RegisterParallel(cmd.Flags(), &opts.Parallel, "with --check, "+tokenflags.ParallelUsage)
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens/tokenstest"
 )
@@ -27,7 +28,7 @@ func TestNewCmdProfiles(t *testing.T) {
 		wantPar   int
 		wantErr   string
 	}{
-		{name: "defaults", wantPar: 32},
+		{name: "defaults", wantPar: fanout.Adaptive},
 		{name: "check", args: []string{"--check", "--parallel", "3"}, wantCheck: true, wantPar: 3},
 		{name: "parallel zero", args: []string{"--parallel", "0"}, wantErr: "--parallel must be at least 1"},
 		{name: "argument", args: []string{"prod"}, wantErr: "takes no arguments"},

@@ -6,9 +6,9 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +26,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/failure"
 	"github.com/dbtok/dbtok/internal/iostreams"
+	"github.com/dbtok/dbtok/internal/memlimit"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/sdklog"
 	"github.com/dbtok/dbtok/internal/workspace"
@@ -33,13 +34,17 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// MemoryLimit is the soft memory limit Main sets. dbtok's heap is small
+// except when an admin lists hundreds of thousands of tokens, where the
+// default GC pacing lets the heap double before collecting; lower, the
+// 500 connections of a run over 500 workspaces keep the GC busy.
+const MemoryLimit = 48 << 20
+
 // Main runs dbtok with the process's arguments and returns its exit code.
 func Main() int {
-	// A soft memory limit: dbtok's heap is tiny except when an admin lists
-	// tens of thousands of tokens, where the default GC pacing lets the
-	// heap double before collecting. The user's GOMEMLIMIT still wins.
+	// The user's GOMEMLIMIT still wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(32 << 20)
+		memlimit.Set(MemoryLimit)
 	}
 	ios := iostreams.System()
 	// A closed stdout must come back as an error, not kill the process:
@@ -51,8 +56,13 @@ func Main() int {
 	f := NewFactory(ios)
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(os.Args[1:])
-	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], cobra.ShellCompRequestCmd) {
+	if cmdutil.IsCompletionRequest(os.Args[1:]) {
+		// Whatever completion writes on stderr lands in the middle of the
+		// user's command line: nothing goes there, not even cobra's note
+		// of the directive.
+		f.Quiet = true
 		plainFlagUsage(cmd)
+		cmd.SetErr(io.Discard)
 	}
 	err := cmd.ExecuteContext(ctx)
 	code := reportError(ios, cmd, err)
@@ -212,6 +222,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(profiles.NewCmdProfiles(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f))
+	cmd.AddCommand(completion.NewCmdRefresh(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	return cmd
 }

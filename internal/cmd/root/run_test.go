@@ -41,7 +41,7 @@ func TestRootUsageErrors(t *testing.T) {
 		{[]string{"--bogus"}, "Error: unknown flag: --bogus; see `dbtok --help`\n"},
 		{[]string{"list", "--expired=maybe"}, "see `dbtok list --help`"},
 		// An enum flag explains itself; no second hint is appended.
-		{[]string{"list", "--sort", "size"}, "Error: --sort \"size\": use one of expiry, created, comment\n"},
+		{[]string{"list", "--sort", "size"}, "Error: --sort \"size\": use one of expiry, created, comment, none\n"},
 		{[]string{"version", "extra"}, "Error: unexpected argument \"extra\": `dbtok version` takes no arguments\n"},
 		{[]string{"completion", "csh"}, `unsupported shell "csh"`},
 	}
@@ -206,7 +206,7 @@ func TestMainExitCodes(t *testing.T) {
 	if code, stdout, _ := run("version"); code != 0 || stdout != version.Format()+"\n" {
 		t.Errorf("version: exit %d, %q", code, stdout)
 	}
-	if debug.SetMemoryLimit(-1) != 32<<20 {
+	if debug.SetMemoryLimit(-1) != MemoryLimit {
 		t.Error("Main did not set the soft memory limit")
 	}
 	if code, _, stderr := run("nosuch"); code != failure.Usage || !strings.Contains(stderr, `Error: unknown command "nosuch" for "dbtok"`) {

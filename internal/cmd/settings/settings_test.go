@@ -12,6 +12,7 @@ import (
 	"github.com/dbtok/dbtok/internal/cmdutil"
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/tokens/tokenstest"
@@ -83,9 +84,9 @@ func TestNewCmdSettings(t *testing.T) {
 		parallel int
 		wantErr  string
 	}{
-		{name: "one workspace", parallel: 32},
+		{name: "one workspace", parallel: fanout.Adaptive},
 		{name: "all profiles", args: []string{"--all-profiles", "--parallel", "2"}, profiles: []string{"DEFAULT", "prod", "dup"}, parallel: 2},
-		{name: "some profiles", args: []string{"--profiles", "p*"}, profiles: []string{"prod"}, parallel: 32},
+		{name: "some profiles", args: []string{"--profiles", "p*"}, profiles: []string{"prod"}, parallel: fanout.Adaptive},
 		{name: "no match", args: []string{"--profiles", "nosuch"}, wantErr: `no profile in`},
 		{name: "profile and all", args: []string{"--all-profiles"}, profile: "prod", wantErr: "--profile names one workspace"},
 		{name: "stray word", args: []string{"sett"}, wantErr: `unknown command "sett" for "settings" (did you mean "set"?)`},

@@ -98,19 +98,21 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		},
 	}
 	filter.Register(cmd)
-	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY`")
+	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
+	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY` (none: as the workspace sends them, printed as they arrive)")
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
-	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	sel.Register(cmd, f.CompleteProfiles)
 	return cmd
 }
 
-// listing is one workspace's tokens.
+// listing is one workspace's tokens, those that match, in order.
 type listing struct {
 	ws     *workspace.Workspace
-	tokens []tokens.Token
+	tokens *tokens.List
 }
 
 func listRun(ctx context.Context, opts *Options) error {
@@ -123,17 +125,25 @@ func listRun(ctx context.Context, opts *Options) error {
 		// Said once, rather than leaving last-use columns blank.
 		opts.IO.Notef("your own token list does not say when tokens were last used, so tokens the 90-day unused rule may revoke sooner are not caught (workspace admins: --all-users).")
 	}
+	now := opts.Now()
+	// Printed as it arrives only when nothing needs the whole answer first:
+	// an admin listing's owners are looked up once it is complete.
+	if !multi && opts.Sort == tokens.Unsorted && !opts.Scope.AllUsers {
+		if fed, err := feedRun(ctx, opts, printer, now); fed {
+			return err
+		}
+	}
 	var listings []listing
 	var failed error
 	if !multi {
-		l, err := fetch(ctx, opts, "")
+		l, err := fetch(ctx, opts, "", now)
 		if err != nil {
 			return err
 		}
 		listings = []listing{l}
 	} else {
 		for _, r := range fanout.Run(ctx, opts.Profiles, opts.Parallel, func(ctx context.Context, p string) (listing, error) {
-			return fetch(ctx, opts, p)
+			return fetch(ctx, opts, p, now)
 		}) {
 			if r.Err != nil {
 				// One unreachable workspace must not hide the others.
@@ -147,34 +157,12 @@ func listRun(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	now := opts.Now()
-	res := result{multi: multi, now: now, cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
-	var all []tokens.Token
-	// Two profiles for the same user on the same workspace (DEFAULT and a
-	// named one, say) list the same tokens: show each once, under the
-	// first profile.
-	seen := map[string]string{}
+	res := &result{multi: multi, now: now, listings: listings,
+		cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
+	res.pick(opts)
 	for _, l := range listings {
-		matched := opts.Filter.Apply(l.tokens, now)
-		tokens.Sort(matched, opts.Sort)
-		same := ""
-		for _, t := range matched {
-			key := l.ws.Key() + "\x00" + t.ID
-			if first, ok := seen[key]; ok {
-				same = first
-				continue
-			}
-			seen[key] = l.ws.Profile
-			res.rows = append(res.rows, row{place: l.ws.Place, token: t})
-			all = append(all, t)
-		}
-		if same != "" {
-			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
-		}
+		res.cols.Owner = res.cols.Owner || l.tokens.ForeignOwners()
 	}
-	// A SCOPES column only when some token has scopes: most have none.
-	res.cols.Scopes = tokenview.AnyScoped(all)
-	res.cols.Owner = tokens.ForeignOwners(all)
 	switch {
 	case multi:
 		res.empty = fmt.Sprintf("No matching tokens in %s.", output.Count(len(listings), "workspace"))
@@ -190,37 +178,143 @@ func listRun(ctx context.Context, opts *Options) error {
 	switch {
 	case failed != nil:
 		return failure.AsReported(failed)
-	case opts.FailIfAny && len(res.rows) > 0:
+	case opts.FailIfAny && res.Len() > 0:
 		return &failure.Reported{Code: failure.Matched}
 	}
 	return nil
 }
 
-func fetch(ctx context.Context, opts *Options, profile string) (listing, error) {
+// feedRun prints one workspace's tokens as the answer is read, in the
+// workspace's order, holding none of them: for --sort none, in the
+// formats that can (see output.Printer.Feed). Such a table always has the
+// SCOPES column: whether any token has scopes is known only at the end.
+// fed is false when the format needs the whole list first.
+func feedRun(ctx context.Context, opts *Options, printer *output.Printer, now time.Time) (fed bool, err error) {
+	ws, err := opts.Workspace("")
+	if err != nil {
+		return true, err
+	}
+	cols := tokenview.Columns{CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers, Scopes: true}
+	empty := fmt.Sprintf("No tokens in %s.", ws)
+	if opts.Filter.Active() {
+		empty = fmt.Sprintf("No matching tokens in %s.", ws)
+	}
+	feed, ok := printer.Feed(ctx, output.Table{Columns: cols.Header(), Empty: empty})
+	if !ok {
+		return false, nil
+	}
+	restarted := false
+	err = opts.Scope.Each(ctx, ws.Tokens, func() { restarted = feed.Len() > 0 }, func(t tokens.Token) error {
+		if restarted {
+			// Tokens already printed cannot be taken back.
+			return &failure.APIError{Kind: failure.KindUnavailable, Message: "the answer broke off after tokens were printed; list again"}
+		}
+		if !opts.Filter.Match(t, now) {
+			return nil
+		}
+		return feed.Add(func() any { return tokenview.Row(t, nil, now) }, func() output.Row { return cols.Row(ws.Place, t, nil, now) })
+	})
+	if err != nil {
+		return true, ws.FailList(opts.Scope, err)
+	}
+	if err := feed.Close(matched{n: feed.Len(), note: opts.FailIfAny}); err != nil {
+		return true, err
+	}
+	if opts.FailIfAny && feed.Len() > 0 {
+		return true, &failure.Reported{Code: failure.Matched}
+	}
+	return true, nil
+}
+
+// matched is the "N tokens matched." note of --fail-if-any.
+type matched struct {
+	n    int
+	note bool
+}
+
+func (m matched) Notes(*output.Context) []string {
+	if m.note && m.n > 0 {
+		return []string{output.Count(m.n, "token") + " matched."}
+	}
+	return nil
+}
+
+// pick chooses the rows to print, in order, and whether a SCOPES column
+// is needed. Two profiles for the same user on the same workspace
+// (DEFAULT and a named one, say) list the same tokens: each is shown once,
+// under the first profile. One workspace's rows are its list as it is.
+func (r *result) pick(opts *Options) {
+	var seen map[string]string
+	if len(r.listings) > 1 {
+		seen = map[string]string{}
+	}
+	for li, l := range r.listings {
+		same := ""
+		for i := 0; i < l.tokens.Len(); i++ {
+			t := l.tokens.At(i)
+			// A SCOPES column only when some token has scopes: most have none.
+			r.cols.Scopes = r.cols.Scopes || tokenview.AnyScoped([]tokens.Token{t})
+			if !r.multi {
+				continue
+			}
+			if seen != nil {
+				key := l.ws.Key() + "\x00" + t.ID
+				if first, ok := seen[key]; ok {
+					same = first
+					continue
+				}
+				seen[key] = l.ws.Profile
+			}
+			r.refs = append(r.refs, rowRef{listing: uint32(li), index: uint32(i)})
+		}
+		if same != "" {
+			opts.IO.Notef("profile %s reaches the same workspace and tokens as profile %s; they are shown once, under %s.", l.ws.Profile, same, same)
+		}
+	}
+}
+
+// fetch lists one workspace's tokens, keeping only those that match, as
+// the answer is read, and sorts them.
+func fetch(ctx context.Context, opts *Options, profile string, now time.Time) (listing, error) {
 	ws, err := opts.Workspace(profile)
 	if err != nil {
 		return listing{}, err
 	}
-	list, err := opts.Scope.List(ctx, ws.Tokens)
+	// --owner is answered once the directory named the owners: the rest
+	// of the filter is applied as the answer arrives.
+	match, owner := opts.Filter.WithoutOwner(), opts.Filter.Owner()
+	list := tokens.NewList()
+	err = opts.Scope.Each(ctx, ws.Tokens, func() { list = tokens.NewList() }, func(t tokens.Token) error {
+		if match.Match(t, now) {
+			list.Add(t)
+		}
+		return nil
+	})
 	if err != nil {
 		return listing{}, ws.FailList(opts.Scope, err)
 	}
 	if opts.Scope.AllUsers {
-		if err := opts.NameOwners(ctx, ws, list, opts.Filter.NeedsOwners()); err != nil {
+		if err := opts.NameOwners(ctx, ws, list, owner != ""); err != nil {
 			return listing{}, err
 		}
+		if owner != "" {
+			list.Keep(func(t tokens.Token) bool { return t.OwnedBy(owner) })
+		}
 	}
+	list.Sort(opts.Sort)
 	return listing{ws: ws, tokens: list}, nil
 }
 
-type row struct {
-	place tokens.Place
-	token tokens.Token
-}
+// rowRef is a row of a list over several workspaces.
+type rowRef struct{ listing, index uint32 }
 
-// result is list's output: a JSON array of tokens, a table for people.
+// result is list's output: a JSON array of tokens, a table for people,
+// printed one token at a time (output.Lister).
 type result struct {
-	rows        []row
+	listings []listing
+	// refs are the rows over several workspaces; one workspace's rows are
+	// its list.
+	refs        []rowRef
 	multi       bool
 	cols        tokenview.Columns
 	now         time.Time
@@ -228,30 +322,42 @@ type result struct {
 	matchedNote bool
 }
 
-// JSONValue is the JSON form: an array of tokens.
-func (r result) JSONValue() any {
-	out := make([]tokenview.RowJSON, len(r.rows))
-	for i, x := range r.rows {
-		var place *tokens.Place
-		if r.multi {
-			place = &x.place
-		}
-		out[i] = tokenview.Row(x.token, place, r.now)
+func (r *result) Len() int {
+	if r.multi {
+		return len(r.refs)
 	}
-	return out
+	return r.listings[0].tokens.Len()
 }
 
-func (r result) Table() output.Table {
-	t := output.Table{Columns: r.cols.Header(), Empty: r.empty}
-	for _, x := range r.rows {
-		t.Rows = append(t.Rows, r.cols.Row(x.place, x.token, nil, r.now))
+func (r *result) at(i int) (tokens.Place, tokens.Token) {
+	if !r.multi {
+		l := r.listings[0]
+		return l.ws.Place, l.tokens.At(i)
 	}
-	return t
+	ref := r.refs[i]
+	l := r.listings[ref.listing]
+	return l.ws.Place, l.tokens.At(int(ref.index))
 }
 
-func (r result) Notes(*output.Context) []string {
-	if r.matchedNote && len(r.rows) > 0 {
-		return []string{output.Count(len(r.rows), "token") + " matched."}
+// JSONAt is a token's JSON form, with its profile and host over several
+// workspaces.
+func (r *result) JSONAt(i int) any {
+	place, t := r.at(i)
+	if !r.multi {
+		return tokenview.Row(t, nil, r.now)
 	}
-	return nil
+	return tokenview.Row(t, &place, r.now)
+}
+
+func (r *result) ListHeader() output.Table {
+	return output.Table{Columns: r.cols.Header(), Empty: r.empty}
+}
+
+func (r *result) RowAt(i int) output.Row {
+	place, t := r.at(i)
+	return r.cols.Row(place, t, nil, r.now)
+}
+
+func (r *result) Notes(c *output.Context) []string {
+	return matched{n: r.Len(), note: r.matchedNote}.Notes(c)
 }

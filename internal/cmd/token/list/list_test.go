@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokens"
 	"github.com/dbtok/dbtok/internal/tokens/tokenstest"
@@ -30,7 +31,7 @@ func TestNewCmdList(t *testing.T) {
 		wantErr    string
 	}{
 		{name: "defaults", check: func(t *testing.T, o *Options) {
-			if o.Sort != "expiry" || o.Parallel != 32 || o.Profiles != nil || o.FailIfAny || o.Scope != (tokens.Scope{}) || o.Filter.Active() {
+			if o.Sort != "expiry" || o.Parallel != fanout.Adaptive || o.Profiles != nil || o.FailIfAny || o.Scope != (tokens.Scope{}) || o.Filter.Active() {
 				t.Errorf("options %+v", o)
 			}
 		}},

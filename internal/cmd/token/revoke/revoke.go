@@ -148,6 +148,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		ValidArgsFunction: f.CompleteTokenIDs,
 	}
 	filter.Register(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
 	sel.Register(cmd, f.CompleteProfiles)
 	opts.Consent.Register(cmd, "revoke")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "revoke any user's tokens, through the Token Management API (workspace admins)")
@@ -444,7 +446,7 @@ func planByFilter(ctx context.Context, opts *Options) (*tokens.Plan, error, erro
 		if opts.Scope.AllUsers {
 			// The plan shows whom on-behalf-of tokens belong to; --owner
 			// needs every owner named.
-			if err := opts.NameOwners(ctx, ws, list, opts.Filter.NeedsOwners()); err != nil {
+			if err := opts.NameOwners(ctx, ws, tokens.Tokens(list), opts.Filter.NeedsOwners()); err != nil {
 				return listing{}, err
 			}
 		}

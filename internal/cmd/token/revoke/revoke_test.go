@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/output"
 	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
@@ -51,7 +52,7 @@ func TestNewCmdRevoke(t *testing.T) {
 		{name: "value and filter", args: []string{"--value-stdin", "--expired"}, wantErr: "give no IDs or filters"},
 		{name: "value in several profiles", args: []string{"--value-stdin", "--all-profiles"}, wantErr: "--value-stdin looks in one workspace"},
 		{name: "full ID", args: []string{fullID}, check: func(t *testing.T, o *Options) {
-			if !slices.Equal(o.IDs, []string{fullID}) || o.Filter.Active() || o.Consent != (tokenflags.Consent{}) || o.Parallel != 32 || o.Profiles != nil {
+			if !slices.Equal(o.IDs, []string{fullID}) || o.Filter.Active() || o.Consent != (tokenflags.Consent{}) || o.Parallel != fanout.Adaptive || o.Profiles != nil {
 				t.Errorf("options %+v", o)
 			}
 		}},

@@ -237,6 +237,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts.Consent.Register(cmd, "replace")
 	sel.Register(cmd, f.CompleteProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("token-id", f.CompleteTokenIDs)
-	_ = cmd.RegisterFlagCompletionFunc("comment", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("comment", f.CompleteComments)
+	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
 	return cmd
 }

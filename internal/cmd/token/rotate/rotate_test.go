@@ -7,6 +7,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/cmdutil/cmdtest"
 	"github.com/dbtok/dbtok/internal/failure"
+	"github.com/dbtok/dbtok/internal/fanout"
 	"github.com/dbtok/dbtok/internal/tokenflags"
 )
 
@@ -20,7 +21,7 @@ func TestNewCmdRotate(t *testing.T) {
 		wantErr string
 	}{
 		{name: "by comment", args: []string{"--comment", "ci-*"}, check: func(t *testing.T, o *Options) {
-			if o.Select.Describe() != `comment matching "ci-*"` || o.TokenID != "" || o.UpdateProfile || o.NewComment != nil || o.LifetimeSeconds != 0 || o.Parallel != 32 || o.Profiles != nil {
+			if o.Select.Describe() != `comment matching "ci-*"` || o.TokenID != "" || o.UpdateProfile || o.NewComment != nil || o.LifetimeSeconds != 0 || o.Parallel != fanout.Adaptive || o.Profiles != nil {
 				t.Errorf("options %+v", o)
 			}
 		}},

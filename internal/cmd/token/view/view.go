@@ -73,7 +73,7 @@ func viewRun(ctx context.Context, opts *Options) error {
 	if opts.Scope.AllUsers {
 		// An on-behalf-of token: name the service principal it belongs to.
 		list := []tokens.Token{t}
-		if err := opts.NameOwners(ctx, ws, list, false); err != nil {
+		if err := opts.NameOwners(ctx, ws, tokens.Tokens(list), false); err != nil {
 			return err
 		}
 		t = list[0]
