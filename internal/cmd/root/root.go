@@ -5,8 +5,8 @@ package root
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
