@@ -546,11 +546,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("the workspace holds %s = %s, want %s%s", args[1], got, map[bool]string{true: "not ", false: ""}[neg], args[2])
 		}
 	case "set-conf":
-		value := args[2]
-		if value == "null" {
-			value = ""
-		}
-		ts.Check(srv.SetWorkspaceConf(map[string]string{args[1]: value}))
+		// No value unsets a setting (the workspace refuses ""), so there
+		// is no null here.
+		ts.Check(srv.SetWorkspaceConf(map[string]string{args[1]: args[2]}))
 	case "can-use":
 		if srv.TokenPermissionsAllow(args[1]) == neg {
 			ts.Fatalf("%s may use tokens: %v", args[1], !neg)

@@ -50,6 +50,16 @@ func scimError(status int, scimType, format string, args ...any) reply {
 	return rep
 }
 
+// scimUnparsable is how workspaces refuse a malformed SCIM request: not a
+// keyword in scimType but a sentence saying what is wrong, and the RFC's
+// generic sentence as the detail, e.g. {"scimType": "Invalid JSON provided
+// in request body.", "detail": "Request is unparsable, syntactically
+// incorrect, or violates schema."} (quoted in user reports). The SDKs show
+// the two joined.
+func scimUnparsable(reason string) reply {
+	return scimError(http.StatusBadRequest, reason, "Request is unparsable, syntactically incorrect, or violates schema.")
+}
+
 type complexValue struct {
 	Display string `json:"display,omitempty"`
 	Primary bool   `json:"primary,omitempty"`
@@ -339,7 +349,7 @@ func (e *Emulator) createPrincipal(c *call, sp bool) reply {
 	}
 	var req scimCreateRequest
 	if err := json.Unmarshal(c.body, &req); err != nil {
-		return scimError(http.StatusBadRequest, "invalidSyntax", "Request is unparsable, syntactically incorrect, or violates schema.")
+		return scimUnparsable("Invalid JSON provided in request body.")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -365,7 +375,9 @@ func (e *Emulator) createPrincipal(c *call, sp bool) reply {
 			appID = newApplicationID()
 		}
 		if e.principals[appID] != nil {
-			return scimError(http.StatusConflict, "uniqueness", "Service principal with application ID %s already exists.", appID)
+			// No scimType: the Terraform provider's force import matches
+			// the error's whole text, which the SDK would prefix with it.
+			return scimError(http.StatusConflict, "", "Service principal with application ID %s already exists.", appID)
 		}
 		p, err := e.addPrincipalLocked(appID, req.DisplayName, false, true, groups, 0)
 		if err != nil {
@@ -374,10 +386,10 @@ func (e *Emulator) createPrincipal(c *call, sp bool) reply {
 		return jsonReply(http.StatusCreated, spResource(p))
 	}
 	if req.UserName == "" {
-		return scimError(http.StatusBadRequest, "invalidValue", "Required attribute userName is missing in the SCIM Object. Request is unparsable, syntactically incorrect, or violates schema.")
+		return scimUnparsable("Required attribute userName is missing in the SCIM Object.")
 	}
 	if e.principals[req.UserName] != nil {
-		return scimError(http.StatusConflict, "uniqueness", "User with username %s already exists.", req.UserName)
+		return scimError(http.StatusConflict, "", "User with username %s already exists.", req.UserName)
 	}
 	p, err := e.addPrincipalLocked(req.UserName, req.DisplayName, false, false, groups, 0)
 	if err != nil {

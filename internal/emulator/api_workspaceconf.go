@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -41,37 +42,60 @@ func newWorkspaceConf(maxLifetime time.Duration, tokensEnabled bool) workspaceCo
 	return c
 }
 
-// set validates and applies one setting.
-func (c *workspaceConf) set(key, value string) error {
+// validValue reports whether the workspace accepts value for key, a key
+// it knows. Boolean settings take true or false in any case and keep the
+// spelling they were given (the Terraform provider's acceptance tests set
+// and read back "TRue"). Nothing takes "": a setting cannot be unset, so
+// "0" is how a workspace drops its maximum lifetime.
+func validValue(key, value string) bool {
 	switch key {
 	case confMaxLifetime:
-		if value == "" {
-			c.values[key], c.maxLifetime = nil, 0
-			return nil
-		}
 		days, err := strconv.Atoi(value)
-		if err != nil || days < 0 || days > 730 {
-			return fmt.Errorf("%s must be a whole number of days from 0 (no maximum) to 730, not %q", key, value)
-		}
-		c.values[key], c.maxLifetime = new(value), time.Duration(days)*24*time.Hour
-	case confTokensEnabled, confIPAccessLists:
-		if value != "true" && value != "false" {
-			return fmt.Errorf("%s must be \"true\" or \"false\", not %q", key, value)
-		}
-		c.values[key] = new(value)
-		if key == confTokensEnabled {
-			c.tokensEnabled = value == "true"
-		}
+		return err == nil && days >= 0 && days <= 730
 	default:
-		return unknownKeys([]string{key})
+		return strings.EqualFold(value, "true") || strings.EqualFold(value, "false")
 	}
-	return nil
 }
 
-// unknownKeys words the refusal of keys the emulator does not know.
-type unknownKeys []string
+// confError is a refusal of a workspace-conf request, in the service's
+// words where public reports quote them.
+type confError struct {
+	code    string
+	message string
+}
 
-func (u unknownKeys) Error() string { return "Invalid keys: " + strings.Join(u, ", ") }
+func (e *confError) Error() string { return e.message }
+
+func (e *confError) reply() reply {
+	return errorReply(http.StatusBadRequest, e.code, "%s", e.message)
+}
+
+// unknownKeysError names keys the workspace does not know as a JSON array,
+// `Invalid keys: ["a","b"]`: the form users quote and the Terraform
+// provider parses to drop keys a workspace no longer supports.
+func unknownKeysError(keys []string) *confError {
+	return &confError{code: "INVALID_PARAMETER_VALUE", message: "Invalid keys: " + string(compactJSON(keys))}
+}
+
+// badValuesError names the refused values as a JSON object, `Some values
+// are not allowed: {"maxTokenLifetimeDays":""}`, as users of the
+// Terraform provider quote it; the code is the one the provider's own
+// tests give that message.
+func badValuesError(values map[string]string) *confError {
+	return &confError{code: "INVALID_REQUEST", message: "Some values are not allowed: " + string(compactJSON(values))}
+}
+
+// compactJSON marshals v without escaping <, > and &, for messages that
+// quote what the client sent.
+func compactJSON(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("emulator: marshal %T: %v", v, err))
+	}
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
 
 // workspaceConfRoutes serves the workspace settings API.
 func (e *Emulator) workspaceConfRoutes(mux *http.ServeMux) {
@@ -98,7 +122,7 @@ func (e *Emulator) handleGetConf(c *call) reply {
 		resp[k] = v
 	}
 	if len(unknown) > 0 {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%v", unknownKeys(unknown))
+		return unknownKeysError(unknown).reply()
 	}
 	return jsonReply(http.StatusOK, resp)
 }
@@ -133,20 +157,41 @@ func (e *Emulator) handleSetConf(c *call) reply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.setConfLocked(values); err != nil {
-		return errorReply(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%v", err)
+		return err.reply()
 	}
 	return reply{status: http.StatusNoContent, header: http.Header{}}
 }
 
-// setConfLocked applies all of values or, if one is invalid, none.
-func (e *Emulator) setConfLocked(values map[string]string) error {
-	next := workspaceConf{values: maps.Clone(e.conf.values), maxLifetime: e.conf.maxLifetime, tokensEnabled: e.conf.tokensEnabled}
+// setConfLocked applies all of values or, if a key is unknown or a value
+// refused, none. Unknown keys are reported first, all of them, then every
+// refused value.
+func (e *Emulator) setConfLocked(values map[string]string) *confError {
+	var unknown []string
+	bad := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(values)) {
-		if err := next.set(k, values[k]); err != nil {
-			return err
+		switch _, known := e.conf.values[k]; {
+		case !known:
+			unknown = append(unknown, k)
+		case !validValue(k, values[k]):
+			bad[k] = values[k]
 		}
 	}
-	e.conf = next
+	if len(unknown) > 0 {
+		return unknownKeysError(unknown)
+	}
+	if len(bad) > 0 {
+		return badValuesError(bad)
+	}
+	for k, v := range values {
+		e.conf.values[k] = new(v)
+		switch k {
+		case confMaxLifetime:
+			days, _ := strconv.Atoi(v)
+			e.conf.maxLifetime = time.Duration(days) * 24 * time.Hour
+		case confTokensEnabled:
+			e.conf.tokensEnabled = strings.EqualFold(v, "true")
+		}
+	}
 	return nil
 }
 

@@ -114,9 +114,17 @@
 //     Taking the permission away revokes the principal's tokens at once, as
 //     the documentation warns. An on-behalf-of token's service principal
 //     needs CAN_USE too.
-//   - workspace-conf values are strings; unset keys are null.
-//     maxTokenLifetimeDays "" or "0" means no workspace maximum, otherwise
-//     1-730. enableTokensConfig "false" refuses every PAT (403
+//   - workspace-conf values are strings; unset keys are null, and no key
+//     can be unset again. maxTokenLifetimeDays "0" means no workspace
+//     maximum, otherwise 1-730; booleans take true or false in any case
+//     and keep the spelling given ("TRue"). Unknown keys get 400
+//     INVALID_PARAMETER_VALUE `Invalid keys: ["a","b"]` (all of them, on
+//     GET and PATCH, before any value is checked); refused values,
+//     "" included, 400 INVALID_REQUEST `Some values are not allowed:
+//     {"maxTokenLifetimeDays":""}`. Both messages are as users quote them
+//     and the Terraform provider parses them; the codes are guesses (the
+//     second is the provider's test fixture's). A refused PATCH changes
+//     nothing. enableTokensConfig "false" refuses every PAT (403
 //     PERMISSION_DENIED "Personal access tokens are disabled for this
 //     workspace.", the emulator's wording) and every create; OAuth tokens
 //     ([User.OAuth]) still work, so an admin signed in that way can switch
@@ -157,8 +165,7 @@
 //     RESOURCE_ALREADY_EXISTS. [Emulator.Secret] reads a stored value.
 //   - Messages the emulator had to word itself (no public source gave the
 //     service's exact text): tokens disabled, the scope refusal for PATs,
-//     unknown workspace-conf keys ("Invalid keys: x"), an unknown
-//     application_id, secret and SCIM details.
+//     an unknown application_id, secret and SCIM details.
 //
 // # Faults, latency and rate limits
 //

@@ -134,7 +134,10 @@ func TestSDKUsersAndServicePrincipals(t *testing.T) {
 	if recs := srv.Tokens(created.ApplicationId); len(recs) != 1 || recs[0].Comment != "deploy" {
 		t.Errorf("server tokens of the new principal = %+v", recs)
 	}
-	if _, err := sps.Create(ctx, iam.ServicePrincipal{ApplicationId: "app-1"}); !errors.Is(err, apierr.ErrResourceConflict) {
+	// The whole text of a conflict is the sentence, with no scimType
+	// before it: the Terraform provider's force import compares it.
+	if _, err := sps.Create(ctx, iam.ServicePrincipal{ApplicationId: "app-1"}); !errors.Is(err, apierr.ErrResourceConflict) ||
+		err.Error() != "Service principal with application ID app-1 already exists." {
 		t.Errorf("duplicate application ID: %v", err)
 	}
 
@@ -145,8 +148,19 @@ func TestSDKUsersAndServicePrincipals(t *testing.T) {
 	if _, ok := srv.PrincipalID("erin@example.com"); !ok {
 		t.Error("created user not on the server")
 	}
-	if _, err := users.Create(ctx, iam.User{UserName: "bob"}); !errors.Is(err, apierr.ErrResourceConflict) {
+	if _, err := users.Create(ctx, iam.User{UserName: "bob"}); !errors.Is(err, apierr.ErrResourceConflict) ||
+		err.Error() != "User with username bob already exists." {
 		t.Errorf("duplicate user: %v", err)
+	}
+	// A malformed request: the reason in scimType, the RFC's sentence as
+	// the detail.
+	if _, err := users.Create(ctx, iam.User{DisplayName: "nobody"}); !errors.Is(err, apierr.ErrBadRequest) ||
+		err.Error() != "Required attribute userName is missing in the SCIM Object. Request is unparsable, syntactically incorrect, or violates schema." {
+		t.Errorf("user without userName: %v", err)
+	}
+	status, body := send(t, srv, aliceToken, "POST", "/api/2.0/preview/scim/v2/Users", "{")
+	if status != 400 || string(body) != `{"detail":"Request is unparsable, syntactically incorrect, or violates schema.","schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"scimType":"Invalid JSON provided in request body.","status":"400"}` {
+		t.Errorf("malformed JSON: %d %s", status, body)
 	}
 	// A user is not a service principal, for OBO either.
 	_, err = settings.NewTokenManagement(admin).CreateOboToken(ctx, settings.CreateOboTokenRequest{ApplicationId: "erin@example.com"})

@@ -160,26 +160,62 @@ func TestSDKWorkspaceConf(t *testing.T) {
 	if err != nil || created.TokenInfo.ExpiryTime-created.TokenInfo.CreationTime != 7*86400*1000 {
 		t.Errorf("default lifetime under a 7-day maximum: %+v, %v", created, err)
 	}
-	// "0" and "" lift the maximum.
+	// "0" lifts the maximum; "" is refused, as users of the Terraform
+	// provider saw when it tried to unset the setting.
 	if err := conf.SetStatus(ctx, settings.WorkspaceConf{"maxTokenLifetimeDays": "0"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tokens.Create(ctx, settings.CreateTokenRequest{LifetimeSeconds: 8 * 86400}); err != nil {
 		t.Errorf("after lifting the maximum: %v", err)
 	}
+	if got, err := conf.GetStatus(ctx, settings.GetStatusRequest{Keys: "maxTokenLifetimeDays"}); err != nil || (*got)["maxTokenLifetimeDays"] != "0" {
+		t.Errorf("maxTokenLifetimeDays after setting 0 = %v, %v", got, err)
+	}
 
-	for _, bad := range []settings.WorkspaceConf{
-		{"maxTokenLifetimeDays": "731"},
-		{"maxTokenLifetimeDays": "ninety"},
-		{"enableTokensConfig": "yes"},
-		{"noSuchKey": "true"},
+	for _, c := range []struct {
+		conf      settings.WorkspaceConf
+		code, msg string
+	}{
+		{settings.WorkspaceConf{"maxTokenLifetimeDays": ""}, "INVALID_REQUEST", `Some values are not allowed: {"maxTokenLifetimeDays":""}`},
+		{settings.WorkspaceConf{"maxTokenLifetimeDays": "731"}, "INVALID_REQUEST", `Some values are not allowed: {"maxTokenLifetimeDays":"731"}`},
+		{settings.WorkspaceConf{"maxTokenLifetimeDays": "ninety", "enableTokensConfig": "yes"}, "INVALID_REQUEST",
+			`Some values are not allowed: {"enableTokensConfig":"yes","maxTokenLifetimeDays":"ninety"}`},
+		{settings.WorkspaceConf{"enableIpAccessLists": ""}, "INVALID_REQUEST", `Some values are not allowed: {"enableIpAccessLists":""}`},
+		// Unknown keys are reported, all of them, before any value.
+		{settings.WorkspaceConf{"noSuchKey": "true", "otherKey": "x", "maxTokenLifetimeDays": ""}, "INVALID_PARAMETER_VALUE", `Invalid keys: ["noSuchKey","otherKey"]`},
 	} {
-		if err := conf.SetStatus(ctx, bad); !errors.Is(err, apierr.ErrInvalidParameterValue) {
-			t.Errorf("SetStatus(%v): %v", bad, err)
+		err := conf.SetStatus(ctx, c.conf)
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.ErrorCode != c.code || apiErr.Message != c.msg {
+			t.Errorf("SetStatus(%v): %v, want 400 %s %q", c.conf, err, c.code, c.msg)
 		}
 	}
-	if _, err := conf.GetStatus(ctx, settings.GetStatusRequest{Keys: "noSuchKey"}); !errors.Is(err, apierr.ErrInvalidParameterValue) {
-		t.Errorf("GetStatus of an unknown key: %v", err)
+	if v := srv.WorkspaceConf()["maxTokenLifetimeDays"]; v != "0" {
+		t.Errorf("a refused SetStatus changed maxTokenLifetimeDays to %q", v)
+	}
+	_, err = conf.GetStatus(ctx, settings.GetStatusRequest{Keys: "noSuchKey,enableTokensConfig,otherKey"})
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != "INVALID_PARAMETER_VALUE" || apiErr.Message != `Invalid keys: ["noSuchKey","otherKey"]` {
+		t.Errorf("GetStatus of unknown keys: %v", err)
+	}
+
+	// Booleans take any case and keep it; the workspace reads them
+	// regardless of case.
+	if err := conf.SetStatus(ctx, settings.WorkspaceConf{"enableIpAccessLists": "TRue"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := conf.GetStatus(ctx, settings.GetStatusRequest{Keys: "enableIpAccessLists"}); err != nil || (*got)["enableIpAccessLists"] != "TRue" {
+		t.Errorf("enableIpAccessLists = %v, %v", got, err)
+	}
+	if err := conf.SetStatus(ctx, settings.WorkspaceConf{"enableTokensConfig": "FALSE"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tokens.ListAll(ctx); !errors.As(err, &apiErr) || apiErr.StatusCode != 403 {
+		t.Errorf("PAT with enableTokensConfig FALSE: %v", err)
+	}
+	if err := srv.SetWorkspaceConf(map[string]string{"enableTokensConfig": "True"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tokens.ListAll(ctx); err != nil {
+		t.Errorf("PAT with enableTokensConfig True: %v", err)
 	}
 	// Only admins change settings; anyone reads them.
 	bobConf := settings.NewWorkspaceConf(sdkClient(t, srv, bobToken))

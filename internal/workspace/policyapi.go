@@ -56,12 +56,12 @@ func parseSettings(m map[string]string) (tokens.Settings, error) {
 	return s, nil
 }
 
+// SetMaxLifetimeDays sends 0 for no maximum: workspaces refuse "" with 400
+// `Some values are not allowed: {"maxTokenLifetimeDays":""}` (as users of
+// the Terraform provider report), and the documentation says 0 lets new
+// tokens live without a workspace limit.
 func (a *settingsAPI) SetMaxLifetimeDays(ctx context.Context, days int) error {
-	v := ""
-	if days > 0 {
-		v = strconv.Itoa(days)
-	}
-	return a.set(ctx, keyMaxLifetime, v)
+	return a.set(ctx, keyMaxLifetime, strconv.Itoa(days))
 }
 
 func (a *settingsAPI) SetEnabled(ctx context.Context, enabled bool) error {
