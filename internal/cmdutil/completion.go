@@ -1,10 +1,8 @@
 package cmdutil
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -326,32 +324,4 @@ func Candidate(value, desc string) string {
 // shell scripts' __complete and __completeNoDesc).
 func IsCompletionRequest(args []string) bool {
 	return len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
-}
-
-// CompletionOutput writes cobra's completion answer to w without the
-// backticks that name a flag's placeholder in help ("at most `N`
-// requests"): in a description shown by zsh or fish they are noise.
-func CompletionOutput(w io.Writer) io.Writer { return &completionOutput{w: w} }
-
-type completionOutput struct {
-	w       io.Writer
-	partial []byte
-}
-
-func (c *completionOutput) Write(p []byte) (int, error) {
-	c.partial = append(c.partial, p...)
-	for {
-		i := bytes.IndexByte(c.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := c.partial[:i+1]
-		if tab := bytes.IndexByte(line, '\t'); tab >= 0 {
-			line = append(line[:tab:tab], bytes.ReplaceAll(line[tab:], []byte("`"), nil)...)
-		}
-		if _, err := c.w.Write(line); err != nil {
-			return 0, err
-		}
-		c.partial = c.partial[i+1:]
-	}
 }
