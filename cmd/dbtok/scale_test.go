@@ -70,8 +70,7 @@ func TestRateLimitedHostIsPaced(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list: %v\n%s", err, stderr)
 	}
-	var rows []struct{ Profile string }
-	must(t, json.Unmarshal([]byte(stdout), &rows))
+	rows := tokensOf(t, stdout)
 	seen := map[string]bool{}
 	for _, r := range rows {
 		seen[r.Profile] = true
@@ -126,8 +125,7 @@ func TestManyProfilesOneRequestEach(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr)
 		}
-		var rows []struct{ Profile string }
-		must(t, json.Unmarshal([]byte(stdout), &rows))
+		rows := tokensOf(t, stdout)
 		if len(rows) != n {
 			t.Fatalf("%v: %d rows, want %d", args, len(rows), n)
 		}
@@ -235,4 +233,14 @@ func TestListUnsortedPrintsAsItArrives(t *testing.T) {
 	if exitCode(err) != 5 {
 		t.Errorf("--fail-if-any: exit %d\n%s", exitCode(err), stderr)
 	}
+}
+
+// tokensOf is the tokens of a listing of several workspaces.
+func tokensOf(t *testing.T, stdout string) []struct{ Profile string } {
+	t.Helper()
+	var out struct {
+		Tokens []struct{ Profile string } `json:"tokens"`
+	}
+	must(t, json.Unmarshal([]byte(stdout), &out))
+	return out.Tokens
 }

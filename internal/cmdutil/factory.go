@@ -31,6 +31,8 @@ type GlobalOptions struct {
 	Debug      bool
 	JQ         string
 	Template   string
+	// Absolute shows times as timestamps on a terminal too.
+	Absolute bool
 }
 
 // Command annotations the factory reads.
@@ -160,6 +162,8 @@ func (f *Factory) Printer() (*output.Printer, error) {
 			Width: ios.TerminalWidth(),
 			Color: ios.ColorEnabled(),
 			Now:   f.Now(),
+			// --absolute: a terminal shows timestamps, as pipes get them.
+			Absolute: f.Globals.Absolute,
 		}
 		ch := output.Choice{
 			Format:   s.String(userconfig.KeyOutput),
@@ -383,4 +387,21 @@ func (f *Factory) Selection(sel tokenflags.Profiles) ([]string, int, error) {
 	}
 	names, err := f.SelectProfiles(sel)
 	return names, sel.Parallel, err
+}
+
+// HostOf is a profile's host as the config file names it, for a workspace
+// that could not be opened ("" when the file does not say).
+func (d Deps) HostOf(profile string) string {
+	if d.ConfigFile == nil {
+		return ""
+	}
+	file, err := d.ConfigFile()
+	if err != nil || file == nil {
+		return ""
+	}
+	p, ok := file.Get(profile)
+	if !ok {
+		return ""
+	}
+	return p.Host()
 }

@@ -33,6 +33,7 @@ var formats = []format{
 	{name: "table", help: "aligned columns on a terminal, tab-separated otherwise", render: renderTable},
 	{name: "wide", help: "a table with every column, uncut", render: renderWide},
 	{name: "json", help: "the stable JSON documented in the README", render: renderJSON, json: true},
+	{name: "jsonl", help: "JSON Lines: one compact JSON object per line, a list's elements as they are ready", render: renderJSONL},
 	{name: "yaml", help: "the JSON form as YAML", render: renderYAML},
 	{name: "csv", help: "every column, with a header row", render: renderCSV},
 	{name: "sarif", help: "SARIF 2.1.0 for code scanning (dbtok audit only)", render: renderSARIF, only: "dbtok audit"},

@@ -127,7 +127,7 @@ func TestCSVAndYAMLAreOneFileEach(t *testing.T) {
 }
 
 func TestUnknownFormatAndJQWithTable(t *testing.T) {
-	if _, err := output.NewPrinter(output.Choice{Format: "xml", Source: "--output"}, output.Context{}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "use one of table, wide, json, yaml, csv") {
+	if _, err := output.NewPrinter(output.Choice{Format: "xml", Source: "--output"}, output.Context{}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "use one of table, wide, json, jsonl, yaml, csv") {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := output.NewPrinter(output.Choice{Format: "table", Source: "--output", JQ: "."}, output.Context{}, io.Discard, io.Discard); err == nil {
@@ -349,5 +349,67 @@ func TestShortHeadersOnANarrowTerminal(t *testing.T) {
 				t.Errorf("line of %d columns: %q", w, line)
 			}
 		}
+	}
+}
+
+// enveloped is a list that prints as {"items": [...], "failed": [...]}.
+type enveloped struct {
+	items  []string
+	failed []map[string]any
+}
+
+func (e enveloped) ListHeader() output.Table {
+	return output.Table{Columns: []output.Column{{Header: "ITEM"}}}
+}
+func (e enveloped) Len() int         { return len(e.items) }
+func (e enveloped) JSONAt(i int) any { return map[string]string{"item": e.items[i]} }
+func (e enveloped) RowAt(i int) output.Row {
+	return output.Row{Cells: []output.Cell{output.Text(e.items[i])}}
+}
+func (e enveloped) Envelope() (string, map[string]any, bool) {
+	return "items", map[string]any{"failed": e.failed}, true
+}
+
+// An enveloped list prints the same JSON streamed and whole (YAML, --jq
+// see it too), and as JSON Lines a line per element, then per failure.
+func TestEnvelopedListInEveryJSONForm(t *testing.T) {
+	v := enveloped{items: []string{"a", "b"}, failed: []map[string]any{{"profile": "x", "exit_code": 3}}}
+	streamed, _ := render(t, "json", output.Context{}, v)
+	want := "{\n  \"items\": [\n    {\n      \"item\": \"a\"\n    },\n    {\n      \"item\": \"b\"\n    }\n  ],\n  \"failed\": [\n    {\n      \"exit_code\": 3,\n      \"profile\": \"x\"\n    }\n  ]\n}\n"
+	if streamed != want {
+		t.Errorf("streamed JSON:\n%s\nwant:\n%s", streamed, want)
+	}
+	var out bytes.Buffer
+	p, err := output.NewPrinter(output.Choice{Format: "json", JQ: ".failed[0].profile, (.items | length)"}, output.Context{}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Print(context.Background(), v); err != nil || out.String() != "x\n2\n" {
+		t.Errorf("--jq: %q %v", out.String(), err)
+	}
+	yml, _ := render(t, "yaml", output.Context{}, v)
+	if !strings.HasPrefix(yml, "items:\n") || !strings.Contains(yml, "failed:\n") {
+		t.Errorf("yaml:\n%s", yml)
+	}
+	lines, _ := render(t, "jsonl", output.Context{}, v)
+	if lines != "{\"item\":\"a\"}\n{\"item\":\"b\"}\n{\"exit_code\":3,\"profile\":\"x\"}\n" {
+		t.Errorf("jsonl:\n%s", lines)
+	}
+	empty, _ := render(t, "json", output.Context{}, enveloped{})
+	if empty != "{\n  \"items\": [],\n  \"failed\": null\n}\n" {
+		t.Errorf("empty: %q", empty)
+	}
+}
+
+// JSON Lines: a list a line per element, anything else one line; a value
+// with a newline stays on its line.
+func TestJSONLines(t *testing.T) {
+	out, _ := render(t, "jsonl", output.Context{}, []map[string]string{{"c": "a\nb"}, {"c": "x"}})
+	if out != "{\"c\":\"a\\nb\"}\n{\"c\":\"x\"}\n" {
+		t.Errorf("list: %q", out)
+	}
+	out, _ = render(t, "jsonl", output.Context{}, map[string]int{"n": 1})
+	if out != "{\"n\":1}\n" {
+		t.Errorf("object: %q", out)
 	}
 }

@@ -83,7 +83,7 @@ func TestSARIFOnlyForChecks(t *testing.T) {
 		t.Errorf("a list rendered as SARIF: %v", err)
 	}
 	_, err := output.NewPrinter(output.Choice{Format: "SARIF", Source: "--output", Command: "dbtok list"}, output.Context{}, &out, &out)
-	if failure.Code(err) != failure.Usage || err.Error() != "output format sarif is only for dbtok audit; for dbtok list use table, wide, json, yaml or csv" {
+	if failure.Code(err) != failure.Usage || err.Error() != "output format sarif is only for dbtok audit; for dbtok list use table, wide, json, jsonl, yaml or csv" {
 		t.Errorf("%v", err)
 	}
 	// --jq on a command that renders SARIF still means JSON.

@@ -73,7 +73,7 @@ func (p *Printer) streams(v any) (Lister, bool) {
 	switch p.f.name {
 	case "json":
 		return l, p.ctx.Filter == nil
-	case "table", "wide", "csv":
+	case "table", "wide", "csv", "jsonl":
 		return l, true
 	}
 	return nil, false
@@ -88,6 +88,8 @@ func (p *Printer) stream(ctx context.Context, l Lister, v any) error {
 	switch p.f.name {
 	case "json":
 		err = s.json(l)
+	case "jsonl":
+		err = s.jsonl(l)
 	case "csv":
 		err = s.csv(l, c)
 	default:
@@ -111,39 +113,92 @@ func (p *Printer) stream(ctx context.Context, l Lister, v any) error {
 	if err != nil {
 		return err
 	}
-	if n, ok := v.(Noted); ok && p.f.name != "json" && p.f.name != "csv" {
+	if n, ok := v.(Noted); ok && p.human() {
 		notes = append(notes, n.Notes(c)...)
 	}
 	return p.Write(&Rendered{Notes: notes})
 }
 
-// json writes the bytes WriteJSON would write for the array.
-func (s *streamer) json(l Lister) error {
-	if l.Len() == 0 {
-		s.buf.WriteString("[]\n")
-		return nil
+// human reports whether the format is for people (a table), whose notes
+// go to stderr; machine formats carry everything in their output.
+func (p *Printer) human() bool {
+	switch p.f.name {
+	case "json", "jsonl", "csv":
+		return false
 	}
-	var elem bytes.Buffer
-	enc := json.NewEncoder(&elem)
-	enc.SetIndent("  ", "  ")
-	enc.SetEscapeHTML(false)
-	s.buf.WriteString("[\n")
+	return true
+}
+
+// jsonl writes l as JSON Lines, an element at a time.
+func (s *streamer) jsonl(l Lister) error {
 	for i := 0; i < l.Len(); i++ {
-		elem.Reset()
-		if err := enc.Encode(l.JSONAt(i)); err != nil {
+		if err := jsonLine(&s.buf, l.JSONAt(i)); err != nil {
 			return err
 		}
-		s.buf.WriteString("  ")
-		s.buf.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
-		if i < l.Len()-1 {
-			s.buf.WriteString(",")
-		}
-		s.buf.WriteString("\n")
 		if err := s.element(); err != nil {
 			return err
 		}
 	}
-	s.buf.WriteString("]\n")
+	if e, ok := l.(Enveloped); ok {
+		if _, rest, ok := e.Envelope(); ok {
+			return writeJSONL(&s.buf, envelope{rest: rest})
+		}
+	}
+	return nil
+}
+
+// json writes the bytes WriteJSON would write for the array, or for an
+// Enveloped list's object.
+func (s *streamer) json(l Lister) error {
+	indent := ""
+	var env envelope
+	if e, ok := l.(Enveloped); ok {
+		if key, rest, ok := e.Envelope(); ok {
+			env = envelope{key: key, rest: rest}
+			// The object's first field: the elements, a level deeper.
+			kb, _ := json.Marshal(key)
+			s.buf.WriteString("{\n  " + string(kb) + ": ")
+			indent = "  "
+		}
+	}
+	if l.Len() == 0 {
+		s.buf.WriteString("[]")
+	} else {
+		var elem bytes.Buffer
+		enc := json.NewEncoder(&elem)
+		enc.SetIndent(indent+"  ", "  ")
+		enc.SetEscapeHTML(false)
+		s.buf.WriteString("[\n")
+		for i := 0; i < l.Len(); i++ {
+			elem.Reset()
+			if err := enc.Encode(l.JSONAt(i)); err != nil {
+				return err
+			}
+			s.buf.WriteString(indent + "  ")
+			s.buf.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+			if i < l.Len()-1 {
+				s.buf.WriteString(",")
+			}
+			s.buf.WriteString("\n")
+			if err := s.element(); err != nil {
+				return err
+			}
+		}
+		s.buf.WriteString(indent + "]")
+	}
+	if indent != "" {
+		for _, k := range env.restKeys() {
+			b, err := json.MarshalIndent(env.rest[k], "  ", "  ")
+			if err != nil {
+				return err
+			}
+			kb, _ := json.Marshal(k)
+			s.buf.WriteString(",\n  " + string(kb) + ": ")
+			s.buf.Write(b)
+		}
+		s.buf.WriteString("\n}")
+	}
+	s.buf.WriteString("\n")
 	return nil
 }
 
@@ -177,6 +232,11 @@ func (l listValue) JSONValue() any {
 	out := make([]any, l.Len())
 	for i := range out {
 		out[i] = l.JSONAt(i)
+	}
+	if e, ok := l.Lister.(Enveloped); ok {
+		if key, rest, ok := e.Envelope(); ok {
+			return envelope{key: key, items: out, rest: rest}
+		}
 	}
 	return out
 }

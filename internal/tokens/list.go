@@ -258,3 +258,13 @@ func (l *List) Tokens() []Token {
 	}
 	return out
 }
+
+// Reverse turns the list's order around.
+func (l *List) Reverse() { slices.Reverse(l.rows) }
+
+// Truncate keeps the first n tokens.
+func (l *List) Truncate(n int) {
+	if n < len(l.rows) {
+		l.rows = l.rows[:n]
+	}
+}

@@ -265,7 +265,7 @@ func auditRun(ctx context.Context, opts *Options) error {
 	for _, o := range outcomes {
 		if o.err != nil {
 			msg := o.err.Error()
-			res.workspaces = append(res.workspaces, workspaceJSON{Profile: o.profile, Host: hostOf(opts, o.profile), AllUsers: opts.AllUsers, Error: &msg})
+			res.workspaces = append(res.workspaces, workspaceJSON{Profile: o.profile, Host: opts.HostOf(o.profile), AllUsers: opts.AllUsers, Error: &msg})
 			res.notices = append(res.notices, notice{level: "error", text: msg})
 			res.failedWorkspaces++
 			continue
@@ -408,19 +408,3 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 	return a, nil
 }
 
-// hostOf is a profile's host from the config file, for a workspace that
-// could not be opened.
-func hostOf(opts *Options, profile string) string {
-	if opts.ConfigFile == nil {
-		return ""
-	}
-	file, err := opts.ConfigFile()
-	if err != nil || file == nil {
-		return ""
-	}
-	p, ok := file.Get(profile)
-	if !ok {
-		return ""
-	}
-	return p.Host()
-}

@@ -699,7 +699,7 @@ func TestSARIFOnlyForAudit(t *testing.T) {
 		{Format: "sarif", Source: "DBTOK_OUTPUT", Command: "dbtok version"},
 	} {
 		_, err := output.NewPrinter(ch, output.Context{}, &bytes.Buffer{}, &bytes.Buffer{})
-		if code(err) != failure.Usage || !strings.Contains(err.Error(), "output format sarif") || !strings.Contains(err.Error(), "is only for dbtok audit; for "+ch.Command+" use table, wide, json, yaml or csv") {
+		if code(err) != failure.Usage || !strings.Contains(err.Error(), "output format sarif") || !strings.Contains(err.Error(), "is only for dbtok audit; for "+ch.Command+" use table, wide, json, jsonl, yaml or csv") {
 			t.Errorf("%+v: %v", ch, err)
 		}
 	}

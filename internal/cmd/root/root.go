@@ -194,6 +194,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	var format string
 	cmdutil.PersistentEnumFlag(cmd, pf, &format, "output", "o", "", output.Formats(), output.FormatHelp(), "output `FORMAT` (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
 	pf.String("timeout", cmdutil.DefaultTimeout.String(), "give up waiting on a workspace after this `DURATION`, per request; also $DBTOK_TIMEOUT or the config file")
+	pf.BoolVar(&g.Absolute, "absolute", false, "show times as dates (RFC 3339) on a terminal too, not as \"3d ago\"")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	pf.BoolVar(&g.Debug, "debug", false, "log API requests and responses to stderr, credentials redacted")
 	pf.StringVarP(&g.JQ, "jq", "q", "", "filter JSON output with a jq `EXPRESSION` (implies -o json)")

@@ -5,6 +5,8 @@ package list
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -22,8 +24,12 @@ import (
 type Options struct {
 	cmdutil.Deps
 
-	Filter    tokens.Filter
-	Sort      string
+	Filter tokens.Filter
+	Sort   string
+	// Reverse turns the sort order around; Limit, when above 0, prints
+	// at most that many tokens.
+	Reverse   bool
+	Limit     int
 	FailIfAny bool
 	Scope     tokens.Scope
 	// Profiles is the resolved selection; nil means the one workspace.
@@ -83,6 +89,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if err := tokenflags.NeedAllUsers(&opts.Filter, opts.Scope.AllUsers); err != nil {
 				return err
 			}
+			if opts.Limit < 0 || cmd.Flags().Changed("limit") && opts.Limit == 0 {
+				return failure.Usagef("--limit must be at least 1")
+			}
 			if opts.Scope.CreatedBy != "" && !opts.Scope.AllUsers {
 				return failure.Usagef("--created-by needs --all-users")
 			}
@@ -102,6 +111,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	_ = cmd.RegisterFlagCompletionFunc("comment-exact", f.CompleteComments)
 	_ = cmd.RegisterFlagCompletionFunc("owner", f.CompleteOwners)
 	cmdutil.EnumFlag(cmd, &opts.Sort, "sort", "expiry", tokens.SortKeys, "order by `KEY` (none: as the workspace sends them, printed as they arrive)")
+	cmd.Flags().BoolVar(&opts.Reverse, "reverse", false, "reverse the order: latest expiry (or newest, or Z) first")
+	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 0, "print at most `N` tokens (after filters and sort)")
 	cmd.Flags().BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 5 if any token is listed (after filters)")
 	cmd.Flags().BoolVar(&opts.Scope.AllUsers, "all-users", false, "every user's tokens, through the Token Management API (workspace admins)")
 	cmd.Flags().StringVar(&opts.Scope.CreatedBy, "created-by", "", "with --all-users, only tokens created by `USER` (name or numeric ID)")
@@ -128,13 +139,14 @@ func listRun(ctx context.Context, opts *Options) error {
 	now := opts.Now()
 	// Printed as it arrives only when nothing needs the whole answer first:
 	// an admin listing's owners are looked up once it is complete.
-	if !multi && opts.Sort == tokens.Unsorted && !opts.Scope.AllUsers {
+	if !multi && opts.Sort == tokens.Unsorted && !opts.Scope.AllUsers && !opts.Reverse {
 		if fed, err := feedRun(ctx, opts, printer, now); fed {
 			return err
 		}
 	}
 	var listings []listing
-	var failed error
+	var failed []failedJSON
+	var firstErr error
 	if !multi {
 		l, err := fetch(ctx, opts, "", now)
 		if err != nil {
@@ -142,22 +154,58 @@ func listRun(ctx context.Context, opts *Options) error {
 		}
 		listings = []listing{l}
 	} else {
-		for _, r := range fanout.Run(ctx, opts.Profiles, opts.Parallel, func(ctx context.Context, p string) (listing, error) {
-			return fetch(ctx, opts, p, now)
-		}) {
+		// JSON Lines prints each workspace's tokens as soon as they are
+		// there; the other formats print once every workspace answered.
+		recs, streaming := printer.Records(ctx)
+		var mu sync.Mutex
+		seen := map[string]string{}
+		printed := 0
+		results := fanout.Run(ctx, opts.Profiles, opts.Parallel, func(ctx context.Context, p string) (listing, error) {
+			l, err := fetch(ctx, opts, p, now)
+			if err != nil {
+				// Said at once, not after the slowest workspace: one
+				// unreachable workspace must not hide the others either.
+				opts.IO.Errorf("%v", err)
+				if streaming {
+					_ = recs.Add(failedRecord(opts, p, err))
+				}
+				return l, err
+			}
+			if streaming {
+				mu.Lock()
+				rows := l.unseen(seen, now)
+				if opts.Limit > 0 {
+					rows = rows[:min(len(rows), opts.Limit-printed)]
+				}
+				printed += len(rows)
+				// Under the lock: --limit counts in the order printed.
+				_ = recs.Add(rows...)
+				mu.Unlock()
+			}
+			return l, nil
+		})
+		for _, r := range results {
 			if r.Err != nil {
-				// One unreachable workspace must not hide the others.
-				opts.IO.Errorf("%v", r.Err)
-				if failed == nil {
-					failed = r.Err
+				failed = append(failed, failedRecord(opts, r.Profile, r.Err))
+				if firstErr == nil {
+					firstErr = r.Err
 				}
 				continue
 			}
 			listings = append(listings, r.Value)
 		}
+		if streaming {
+			switch {
+			case firstErr != nil:
+				return failure.AsReported(firstErr)
+			case opts.FailIfAny && printed > 0:
+				return &failure.Reported{Code: failure.Matched}
+			}
+			return nil
+		}
 	}
 
-	res := &result{multi: multi, now: now, listings: listings,
+	res := &result{multi: multi, now: now, listings: listings, failed: failed,
 		cols: tokenview.Columns{Profile: multi, CreatedBy: opts.Scope.AllUsers, LastUsed: opts.Scope.AllUsers}}
 	res.pick(opts)
 	for _, l := range listings {
@@ -175,9 +223,18 @@ func listRun(ctx context.Context, opts *Options) error {
 	if err := printer.Print(ctx, res); err != nil {
 		return err
 	}
+	if len(failed) > 0 && len(failed) < len(opts.Profiles) && printer.Context().TTY {
+		// The errors came as they happened, above the table; on a
+		// terminal this line comes after it, where the eye ends.
+		var names []string
+		for _, f := range failed {
+			names = append(names, f.Profile)
+		}
+		opts.IO.Errorf("%d of %d workspaces could not be listed: %s (see above)", len(failed), len(opts.Profiles), strings.Join(names, ", "))
+	}
 	switch {
-	case failed != nil:
-		return failure.AsReported(failed)
+	case firstErr != nil:
+		return failure.AsReported(firstErr)
 	case opts.FailIfAny && res.Len() > 0:
 		return &failure.Reported{Code: failure.Matched}
 	}
@@ -265,6 +322,9 @@ func (r *result) pick(opts *Options) {
 				}
 				seen[key] = l.ws.Profile
 			}
+			if opts.Limit > 0 && len(r.refs) >= opts.Limit {
+				break
+			}
 			r.refs = append(r.refs, rowRef{listing: uint32(li), index: uint32(i)})
 		}
 		if same != "" {
@@ -302,6 +362,12 @@ func fetch(ctx context.Context, opts *Options, profile string, now time.Time) (l
 		}
 	}
 	list.Sort(opts.Sort)
+	if opts.Reverse {
+		list.Reverse()
+	}
+	if opts.Limit > 0 && opts.Profiles == nil {
+		list.Truncate(opts.Limit)
+	}
 	return listing{ws: ws, tokens: list}, nil
 }
 
@@ -312,6 +378,8 @@ type rowRef struct{ listing, index uint32 }
 // printed one token at a time (output.Lister).
 type result struct {
 	listings []listing
+	// failed are the workspaces that could not be listed.
+	failed []failedJSON
 	// refs are the rows over several workspaces; one workspace's rows are
 	// its list.
 	refs        []rowRef
@@ -356,6 +424,47 @@ func (r *result) ListHeader() output.Table {
 func (r *result) RowAt(i int) output.Row {
 	place, t := r.at(i)
 	return r.cols.Row(place, t, nil, r.now)
+}
+
+// Envelope makes a listing of several workspaces a JSON object: the
+// tokens, and the workspaces that failed, each with its profile, host,
+// error and exit code, as the tokens carry their profile and host.
+func (r *result) Envelope() (string, map[string]any, bool) {
+	failed := r.failed
+	if failed == nil {
+		failed = []failedJSON{}
+	}
+	return "tokens", map[string]any{"failed": failed}, r.multi
+}
+
+// failedJSON is a workspace that could not be listed.
+type failedJSON struct {
+	Profile  string `json:"profile"`
+	Host     string `json:"host"`
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+}
+
+func failedRecord(opts *Options, profile string, err error) failedJSON {
+	return failedJSON{Profile: profile, Host: opts.HostOf(profile), Error: err.Error(), ExitCode: failure.Code(err)}
+}
+
+// unseen is the JSON form of the listing's tokens that no profile printed
+// before (seen: workspace and token ID to the profile that did), for
+// JSON Lines, which prints each workspace's tokens as they come.
+func (l listing) unseen(seen map[string]string, now time.Time) []any {
+	var out []any
+	for i := 0; i < l.tokens.Len(); i++ {
+		t := l.tokens.At(i)
+		key := l.ws.Key() + "\x00" + t.ID
+		if _, ok := seen[key]; ok {
+			continue
+		}
+		seen[key] = l.ws.Profile
+		place := l.ws.Place
+		out = append(out, tokenview.Row(t, &place, now))
+	}
+	return out
 }
 
 func (r *result) Notes(c *output.Context) []string {

@@ -3,6 +3,7 @@ package list
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -404,9 +405,24 @@ func TestListSeveralProfiles(t *testing.T) {
 	if !failure.IsReported(err) {
 		t.Error("the failure was already printed; the root must not print it again")
 	}
-	rows := decode(t, e.Stdout.Bytes())
+	var got struct {
+		Tokens []rowJSON `json:"tokens"`
+		Failed []struct {
+			Profile  string `json:"profile"`
+			Host     string `json:"host"`
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		} `json:"failed"`
+	}
+	if err := json.Unmarshal(e.Stdout.Bytes(), &got); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, e.Stdout)
+	}
+	if len(got.Failed) != 1 || got.Failed[0].Profile != "broken" || got.Failed[0].Host != "https://c.example.com" ||
+		got.Failed[0].ExitCode != 1 || !strings.Contains(got.Failed[0].Error, "HTTP 503") {
+		t.Errorf("failed %+v", got.Failed)
+	}
 	var ids, profiles []string
-	for _, r := range rows {
+	for _, r := range got.Tokens {
 		ids = append(ids, r.TokenID)
 		if r.Profile == nil || r.Host == nil {
 			t.Fatalf("row without profile and host: %+v", r)
@@ -420,6 +436,57 @@ func TestListSeveralProfiles(t *testing.T) {
 	cmdtest.Contains(t, "stderr", stderr,
 		"Error: cannot list tokens in profile broken (https://c.example.com): Service is temporarily unavailable (HTTP 503)",
 		"Note: profile a-again reaches the same workspace and tokens as profile a; they are shown once, under a.")
+
+	// On a terminal, after the table, a line says which workspaces failed.
+	e.Stdout.Reset()
+	e.Stderr.Reset()
+	e.IO.SetStdoutTTY(true)
+	opts = &Options{Deps: e.Deps(), Sort: "expiry", Parallel: 2, Profiles: []string{"a", "b", "broken", "a-again"}}
+	cmdtest.Code(t, listRun(context.Background(), opts), failure.Error)
+	cmdtest.Contains(t, "stderr", e.Stderr.String(), "Error: 1 of 4 workspaces could not be listed: broken (see above)")
+}
+
+// JSON Lines over several workspaces: each workspace's tokens as soon as
+// it answered, a failed workspace as a record with its error.
+func TestListSeveralProfilesAsJSONLines(t *testing.T) {
+	cmdtest.Hermetic(t)
+	e := cmdtest.New(t)
+	a := e.AddProfile("a", hostA)
+	e.AddProfile("broken", "https://c.example.com")
+	e.Fake("https://c.example.com").Fail(tokenstest.List, tokenstest.Unavailable())
+	e.Output = output.Choice{Format: "jsonl"}
+	err := listRun(context.Background(), &Options{Deps: e.Deps(), Sort: "expiry", Parallel: 1, Profiles: []string{"a", "broken"}})
+	cmdtest.Code(t, err, failure.Error)
+	// In the order the workspaces answered.
+	lines := strings.Split(strings.TrimSuffix(e.Stdout.String(), "\n"), "\n")
+	slices.Sort(lines)
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"profile":"a","host":"https://a.example.com","token_id":"`+a.ID+`"`) ||
+		!strings.HasPrefix(lines[1], `{"profile":"broken","host":"https://c.example.com","error":"cannot list tokens`) || !strings.HasSuffix(lines[1], `"exit_code":1}`) {
+		t.Errorf("stdout:\n%s", e.Stdout)
+	}
+}
+
+// --reverse turns the order around and --limit keeps the first N, over
+// one workspace and over several.
+func TestListReverseAndLimit(t *testing.T) {
+	e, fake := setup(t)
+	for _, d := range []time.Duration{3, 1, 2} {
+		fake.Add(tokenstest.Seed{Comment: fmt.Sprint(int(d)), Created: cmdtest.Now, Lifetime: d * day})
+	}
+	if err := listRun(context.Background(), &Options{Deps: e.Deps(), Sort: "expiry", Reverse: true, Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// Never-expiring last by expiry: first when reversed.
+	if got := comments(decode(t, e.Stdout.Bytes())); !slices.Equal(got, []string{"profile DEFAULT", "Alpha"}) {
+		t.Errorf("reverse, limit 2: %v", got)
+	}
+	e.Stdout.Reset()
+	if err := listRun(context.Background(), &Options{Deps: e.Deps(), Sort: "expiry", Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := comments(decode(t, e.Stdout.Bytes())); !slices.Equal(got, []string{"ci-old", "1"}) {
+		t.Errorf("limit 2: %v", got)
+	}
 }
 
 func TestListSeveralProfilesEmpty(t *testing.T) {

@@ -15,11 +15,14 @@ type revokedJSON struct {
 	place   tokens.Place
 }
 
+// failedJSON is a token that could not be revoked, or (token_id null) a
+// workspace that could not be listed.
 type failedJSON struct {
 	*tokenview.WorkspaceJSON
-	TokenID   string `json:"token_id"`
-	Error     string `json:"error"`
-	ErrorCode string `json:"error_code,omitempty"`
+	TokenID   *string `json:"token_id"`
+	Error     string  `json:"error"`
+	ErrorCode string  `json:"error_code,omitempty"`
+	ExitCode  int     `json:"exit_code"`
 }
 
 // skippedJSON is a token the plan left out, and why ("expired").
@@ -84,7 +87,11 @@ func (r result) Table() output.Table {
 		add(x.WorkspaceJSON, "revoked", output.Good, x.TokenID, c)
 	}
 	for _, x := range r.Failed {
-		add(x.WorkspaceJSON, "failed", output.Bad, x.TokenID, x.Error)
+		id := ""
+		if x.TokenID != nil {
+			id = *x.TokenID
+		}
+		add(x.WorkspaceJSON, "failed", output.Bad, id, x.Error)
 	}
 	return t
 }
@@ -93,9 +100,12 @@ func (r result) Table() output.Table {
 type dryRun struct {
 	DryRun      bool                `json:"dry_run"`
 	WouldRevoke []tokenview.RowJSON `json:"would_revoke"`
-	plan        *tokens.Plan
-	multi       bool
-	now         time.Time
+	// Failed are the workspaces that could not be listed (several
+	// profiles only).
+	Failed []failedJSON `json:"failed,omitempty"`
+	plan   *tokens.Plan
+	multi  bool
+	now    time.Time
 }
 
 func newDryRun(p *tokens.Plan, multi bool, now time.Time) dryRun {

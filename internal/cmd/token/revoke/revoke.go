@@ -20,6 +20,7 @@ import (
 	"github.com/dbtok/dbtok/internal/redact"
 	"github.com/dbtok/dbtok/internal/tokenflags"
 	"github.com/dbtok/dbtok/internal/tokens"
+	"github.com/dbtok/dbtok/internal/tokenview"
 	"github.com/dbtok/dbtok/internal/workspace"
 	"github.com/spf13/cobra"
 )
@@ -29,6 +30,9 @@ type Options struct {
 
 	// hints say where to check each workspace's credentials.
 	hints map[tokens.Place]string
+	// unlisted are the workspaces that could not be listed, for the
+	// output's "failed".
+	unlisted []failedJSON
 
 	IDs []string
 	// Value is a token value read from stdin (--value-stdin): the token
@@ -181,16 +185,16 @@ func revokeRun(ctx context.Context, opts *Options) error {
 	skipped := skipExpired(opts, plan.LeaveOut(tokens.ExpiredOwn(opts.Now())))
 	if len(plan.Targets) == 0 {
 		if len(skipped) > 0 {
-			res := result{Revoked: []revokedJSON{}, Failed: []failedJSON{}, Skipped: skipped}
+			res := result{Revoked: []revokedJSON{}, Failed: opts.failed(nil), Skipped: skipped}
 			if err := printer.Print(ctx, res); err != nil {
 				return err
 			}
 			return failure.AsReported(listFailed)
 		}
 		opts.IO.Infof("No tokens match (%s): nothing to revoke.", describe(opts))
-		var res any = result{Revoked: []revokedJSON{}, Failed: []failedJSON{}}
+		var res any = result{Revoked: []revokedJSON{}, Failed: opts.failed(nil)}
 		if opts.Consent.DryRun {
-			res = dryRun{DryRun: true, WouldRevoke: nil}
+			res = dryRun{DryRun: true, WouldRevoke: nil, Failed: opts.unlisted}
 		}
 		if err := printer.Print(ctx, res); err != nil {
 			return err
@@ -198,7 +202,9 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		return failure.AsReported(listFailed)
 	}
 	if opts.Consent.DryRun {
-		if err := printer.Print(ctx, newDryRun(plan, opts.Profiles != nil, opts.Now())); err != nil {
+		d := newDryRun(plan, opts.Profiles != nil, opts.Now())
+		d.Failed = opts.unlisted
+		if err := printer.Print(ctx, d); err != nil {
 			return err
 		}
 		return failure.AsReported(listFailed)
@@ -223,6 +229,7 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	res.Skipped = skipped
+	res.Failed = opts.failed(res.Failed)
 	forgetRevoked(opts, outcomes)
 	// What was done is reported even after Ctrl-C; a second Ctrl-C still
 	// ends dbtok at once.
@@ -235,6 +242,12 @@ func revokeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	return failure.AsReported(errors.Join(listFailed, worst))
+}
+
+// failed puts the workspaces that could not be listed before the tokens
+// that could not be revoked; never null.
+func (opts *Options) failed(tokens []failedJSON) []failedJSON {
+	return append(append([]failedJSON{}, opts.unlisted...), tokens...)
 }
 
 func describe(opts *Options) string {
@@ -468,6 +481,10 @@ func planByFilter(ctx context.Context, opts *Options) (*tokens.Plan, error, erro
 		if r.Err != nil {
 			opts.IO.Errorf("%v", r.Err)
 			failed = errors.Join(failed, r.Err)
+			opts.unlisted = append(opts.unlisted, failedJSON{
+				WorkspaceJSON: &tokenview.WorkspaceJSON{Profile: r.Profile, Host: opts.HostOf(r.Profile)},
+				Error:         r.Err.Error(), ExitCode: failure.Code(r.Err),
+			})
 			continue
 		}
 		ws := r.Value.ws
@@ -517,7 +534,8 @@ func report(opts *Options, outcomes []tokens.Outcome) (result, error) {
 		} else {
 			opts.IO.Errorf("%v", err)
 		}
-		f := failedJSON{WorkspaceJSON: ws, TokenID: o.Token.ID, Error: err.Error()}
+		id := o.Token.ID
+		f := failedJSON{WorkspaceJSON: ws, TokenID: &id, Error: err.Error(), ExitCode: failure.Code(err)}
 		var ae *failure.APIError
 		if errors.As(o.Err, &ae) {
 			f.ErrorCode = ae.Code

@@ -619,6 +619,29 @@ func TestRevokeSeveralProfiles(t *testing.T) {
 	if len(res.Revoked) != 1 || res.Revoked[0].Profile == nil || *res.Revoked[0].Profile != "a" {
 		t.Errorf("result %+v", res)
 	}
+
+	// A workspace that could not be listed is in "failed", with its
+	// profile, host and exit code, and no token.
+	e.Stdout.Reset()
+	opts = &Options{Deps: e.Deps(), Parallel: 3, Profiles: []string{"a", "down"}, Consent: tokenflags.Consent{Yes: true}}
+	_ = opts.Filter.SetComment("nothing-matches")
+	cmdtest.Code(t, revokeRun(context.Background(), opts), failure.Auth)
+	var got struct {
+		Failed []struct {
+			Profile  string  `json:"profile"`
+			Host     string  `json:"host"`
+			TokenID  *string `json:"token_id"`
+			Error    string  `json:"error"`
+			ExitCode int     `json:"exit_code"`
+		} `json:"failed"`
+	}
+	if err := json.Unmarshal(e.Stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Failed) != 1 || got.Failed[0].Profile != "down" || got.Failed[0].Host != "https://c.example.com" ||
+		got.Failed[0].TokenID != nil || got.Failed[0].ExitCode != failure.Auth || !strings.Contains(got.Failed[0].Error, "cannot list tokens in profile down") {
+		t.Errorf("failed %+v\n%s", got.Failed, e.Stdout)
+	}
 }
 
 func TestRevokeTableAndFailures(t *testing.T) {
