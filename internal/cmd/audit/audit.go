@@ -407,4 +407,3 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 	}
 	return a, nil
 }
-
