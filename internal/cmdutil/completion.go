@@ -59,6 +59,11 @@ func allUsers(cmd *cobra.Command) bool {
 // CompleteTokenIDs offers token IDs, described by comment, owner (with
 // --all-users) and expiry, leaving out IDs already on the command line.
 func (f *Factory) CompleteTokenIDs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if changed := cmd.Flags().Changed; changed("all-profiles") || changed("profiles") || changed("value-stdin") {
+		// IDs belong to one workspace (and --value-stdin names the token
+		// by its value): the command would refuse any.
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
 	all := allUsers(cmd)
 	given := map[string]bool{}
 	for _, a := range args {

@@ -62,6 +62,7 @@ func Main() int {
 		// of the directive.
 		f.Quiet = true
 		plainFlagUsage(cmd)
+		exclusiveForCompletion(cmd)
 		cmd.SetErr(io.Discard)
 	}
 	err := cmd.ExecuteContext(ctx)
@@ -270,5 +271,35 @@ func plainFlagUsage(cmd *cobra.Command) {
 	cmd.Flags().VisitAll(strip)
 	for _, sub := range cmd.Commands() {
 		plainFlagUsage(sub)
+	}
+}
+
+// exclusiveForCompletion tells cobra's completion which flags exclude each
+// other, so that TAB offers nothing the command would then refuse:
+// --profile, --all-profiles and --profiles name the workspaces one way
+// each, and a token ID (--token-id, --value-stdin) belongs to one
+// workspace. Only for completion: the commands' own checks say why in
+// their words, which cobra's generic check would replace.
+func exclusiveForCompletion(cmd *cobra.Command) {
+	_ = cmd.InheritedFlags() // merges the root's flags into Flags()
+	has := func(names ...string) bool {
+		for _, n := range names {
+			if cmd.Flags().Lookup(n) == nil {
+				return false
+			}
+		}
+		return true
+	}
+	for _, group := range [][]string{
+		{"profile", "all-profiles", "profiles"},
+		{"token-id", "all-profiles", "profiles"},
+		{"value-stdin", "all-profiles", "profiles"},
+	} {
+		if has(group...) {
+			cmd.MarkFlagsMutuallyExclusive(group...)
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		exclusiveForCompletion(sub)
 	}
 }
