@@ -500,3 +500,57 @@ func TestTTYRotatePickerFitsANarrowTerminal(t *testing.T) {
 		t.Errorf("exit %d; after Ctrl-D the error must start a new line:\n%q", code, out)
 	}
 }
+
+// An admin's table at 40, 80 and 200 columns: never wider than the
+// terminal (cut with …, never wrapped); with room, every header and value
+// whole; narrower, the long comment and user names give way first and the
+// short headers stand in; -o wide shows everything whatever the width.
+func TestTTYListFitsEveryWidth(t *testing.T) {
+	srv, env := ttyEnv(t)
+	now := srv.Now()
+	long := "nightly export of the finance warehouse to the partner bucket"
+	_, _, err := srv.Seed("alice", long, now.Add(-time.Hour), 30*24*time.Hour)
+	must(t, err)
+	_, _, err = srv.Seed("bob", "ci", now.Add(-2*time.Hour), 10*24*time.Hour)
+	must(t, err)
+	lines := func(cols uint16, args ...string) []string {
+		t.Helper()
+		s := startTTY(t, env, cols, append([]string{"list", "--all-users", "--no-color"}, args...)...)
+		code, out := s.wait()
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		return strings.Split(strings.TrimRight(strings.ReplaceAll(out, "\r\n", "\n"), "\n"), "\n")
+	}
+	for _, cols := range []uint16{40, 80, 200} {
+		got := lines(cols)
+		// alice's and bob's tokens and each one's own: four rows.
+		if len(got) != 5 {
+			t.Fatalf("%d columns: want a header and 4 rows, no wrapped lines:\n%s", cols, strings.Join(got, "\n"))
+		}
+		for _, l := range got {
+			if w := displayWidth(l); w > int(cols) {
+				t.Errorf("%d columns: a line of %d: %q", cols, w, l)
+			}
+		}
+		all := strings.Join(got, "\n")
+		switch cols {
+		case 200:
+			if !strings.Contains(all, long) || !strings.HasPrefix(got[0], "ID            CREATED BY") || !strings.Contains(got[0], "LAST USED") {
+				t.Errorf("200 columns: want everything whole:\n%s", all)
+			}
+		case 80:
+			if strings.Contains(all, long) || !strings.Contains(all, "…") || strings.Contains(got[0], "…") {
+				t.Errorf("80 columns: want the comment cut, the header whole:\n%s", all)
+			}
+		case 40:
+			if !strings.HasSuffix(got[1], "…") || !regexp.MustCompile(`^[0-9a-f]{12}  `).MatchString(got[1]) {
+				t.Errorf("40 columns: want short IDs and lines cut with …:\n%s", all)
+			}
+		}
+	}
+	wide := lines(40, "-o", "wide")
+	if !strings.Contains(strings.Join(wide, "\n"), long) {
+		t.Errorf("-o wide at 40 columns cuts:\n%s", strings.Join(wide, "\n"))
+	}
+}
