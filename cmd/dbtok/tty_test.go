@@ -199,6 +199,16 @@ func TestTTYListTable(t *testing.T) {
 	if _, out := s.wait(); strings.Contains(out, "\x1b[") {
 		t.Errorf("--no-color still colours:\n%q", out)
 	}
+	// A terminal that says it cannot do colour gets none.
+	s = startTTY(t, append(env, "TERM=dumb"), 80, "list")
+	if _, out := s.wait(); strings.Contains(out, "\x1b[") {
+		t.Errorf("TERM=dumb still colours:\n%q", out)
+	}
+	// --absolute: dates, not "in 3d", on a terminal too.
+	s = startTTY(t, env, 120, "list", "--absolute", "--no-color")
+	if _, out := s.wait(); strings.Contains(out, "in 3d") || !regexp.MustCompile(`20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ`).MatchString(out) {
+		t.Errorf("--absolute still relative:\n%s", out)
+	}
 }
 
 func displayWidth(s string) int { return runewidth.StringWidth(s) }
