@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var (
-	sectionLine = regexp.MustCompile(`^\s*\[([^\]]*)\]`)
-	tokenLine   = regexp.MustCompile(`^(\s*token\s*[=:]\s*)(.*?)(\r?)$`)
+	// Compiled on first use, not at start-up: most runs never need it.
+	sectionLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[([^\]]*)\]`) })
+	tokenLine   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*token\s*[=:]\s*)(.*?)(\r?)$`) })
 )
 
 // SetToken returns raw with profile's token replaced by value and every
@@ -28,11 +30,11 @@ func SetToken(raw []byte, profile, value string) ([]byte, error) {
 	target := -1
 	for i, l := range lines {
 		line := strings.TrimRight(string(l), "\n")
-		if m := sectionLine.FindStringSubmatch(line); m != nil {
+		if m := sectionLine().FindStringSubmatch(line); m != nil {
 			section = strings.TrimSpace(m[1])
 			continue
 		}
-		if section == profile && tokenLine.MatchString(line) {
+		if section == profile && tokenLine().MatchString(line) {
 			target = i
 		}
 	}
@@ -40,7 +42,7 @@ func SetToken(raw []byte, profile, value string) ([]byte, error) {
 		return nil, fmt.Errorf("profile %s has no token line to update (does it use a personal access token?)", profile)
 	}
 	line := strings.TrimRight(string(lines[target]), "\n")
-	m := tokenLine.FindStringSubmatch(line)
+	m := tokenLine().FindStringSubmatch(line)
 	prefix, rest, cr := m[1], m[2], m[3]
 	newRest, err := replaceValue(rest, value)
 	if err != nil {

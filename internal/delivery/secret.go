@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dbtok/dbtok/internal/failure"
@@ -26,7 +27,8 @@ type SecretRef struct{ Scope, Key string }
 func (r SecretRef) String() string { return r.Scope + "/" + r.Key }
 
 // Scope and key names as the Secrets API accepts them.
-var secretName = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`)
+// Compiled on first use, not at start-up: most runs never need it.
+var secretName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`) })
 
 // ParseSecretRef parses SCOPE/KEY.
 func ParseSecretRef(s string) (SecretRef, error) {
@@ -35,7 +37,7 @@ func ParseSecretRef(s string) (SecretRef, error) {
 		return SecretRef{}, failure.Usagef("--to-secret %q: give SCOPE/KEY, e.g. --to-secret ci/databricks-token", s)
 	}
 	for _, part := range []struct{ what, name string }{{"scope", scope}, {"key", key}} {
-		if !secretName.MatchString(part.name) {
+		if !secretName().MatchString(part.name) {
 			return SecretRef{}, failure.Usagef("--to-secret %q: the %s name %q may only have letters, digits, - _ . and @ (at most 128)", s, part.what, part.name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -123,6 +124,9 @@ func unknownUnit(s string) string {
 
 // wellFormed matches what the library accepts syntactically, so that an
 // "invalid duration" error on a well-formed value can only mean overflow.
-var wellFormed = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w))*$`)
+// Compiled on first use, not at start-up: most runs never need it.
+var wellFormed = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|ms|s|m|h|d|w))*$`)
+})
 
-func isTooLarge(s string) bool { return wellFormed.MatchString(s) }
+func isTooLarge(s string) bool { return wellFormed().MatchString(s) }

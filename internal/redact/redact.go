@@ -17,11 +17,14 @@ const Placeholder = "[REDACTED]"
 var (
 	// Databricks PATs: dapi + 32 hex, sometimes with a -N suffix. A shorter
 	// run still counts: a response cut off mid-token must not leak its start.
-	patToken = regexp.MustCompile(`dapi[0-9a-fA-F]{8,}(-[0-9]+)?`)
+	// Compiled on first use, not at start-up: most runs never need it.
+	patToken = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`dapi[0-9a-fA-F]{8,}(-[0-9]+)?`) })
 	// Credential headers as the SDK's debug log prints them, and anything
 	// sent as a bearer credential.
-	credHeader = regexp.MustCompile(`(?i)((?:authorization|x-[\w-]*-token)\s*:\s*(?:bearer\s+|basic\s+)?)[^\s"',;]+`)
-	bearer     = regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;]+`)
+	credHeader = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)((?:authorization|x-[\w-]*-token)\s*:\s*(?:bearer\s+|basic\s+)?)[^\s"',;]+`)
+	})
+	bearer = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;]+`) })
 )
 
 var (
@@ -105,13 +108,13 @@ func scrub(s string) string {
 	// expression over 100 MB of token list costs seconds, a substring
 	// search milliseconds.
 	if strings.Contains(s, "dapi") {
-		s = patToken.ReplaceAllString(s, Placeholder)
+		s = patToken().ReplaceAllString(s, Placeholder)
 	}
 	if containsFold(s, "authorization") || containsFold(s, "-token") {
-		s = credHeader.ReplaceAllString(s, "${1}"+Placeholder)
+		s = credHeader().ReplaceAllString(s, "${1}"+Placeholder)
 	}
 	if containsFold(s, "bearer") {
-		s = bearer.ReplaceAllString(s, "${1}"+Placeholder)
+		s = bearer().ReplaceAllString(s, "${1}"+Placeholder)
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/dbtok/dbtok/internal/failure"
 )
@@ -18,7 +19,8 @@ const (
 	MinPrefixLen = 8
 )
 
-var validID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// Compiled on first use, not at start-up: most runs never need it.
+var validID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 
 // ValidateID rejects what cannot be a token ID or prefix before any
 // request is made: IDs are hexadecimal, so spaces, slashes and dots are
@@ -27,7 +29,7 @@ func ValidateID(id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("empty token ID: pass the IDs shown by `dbtok list`")
-	case !validID.MatchString(id):
+	case !validID().MatchString(id):
 		return fmt.Errorf("invalid token ID %q: token IDs contain only letters, digits, - and _ (see `dbtok list`)", id)
 	case len(id) < MinPrefixLen:
 		return fmt.Errorf("token ID %q is too short: give the whole ID, or at least its first %d characters (see `dbtok list`)", id, MinPrefixLen)

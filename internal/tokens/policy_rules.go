@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/dbtok/dbtok/internal/failure"
 )
@@ -42,7 +43,10 @@ func DescribeEnabled(on bool) string {
 
 // applicationID is what a service principal's application ID looks like:
 // a UUID.
-var applicationID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// Compiled on first use, not at start-up: most runs never need it.
+var applicationID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // GuessPrincipal says whom a name on the command line denotes when the
 // user did not say: a name with @ is a user (user names are e-mail
@@ -54,7 +58,7 @@ func GuessPrincipal(name string) Principal {
 	switch {
 	case strings.Contains(name, "@"):
 		return Principal{Kind: User, Name: name}
-	case applicationID.MatchString(name):
+	case applicationID().MatchString(name):
 		return Principal{Kind: ServicePrincipal, Name: name}
 	}
 	return Principal{Kind: Group, Name: name}
