@@ -37,6 +37,11 @@ type Credentials struct {
 	indexOnce sync.Once
 	byHost    map[string][]indexed
 	byDigest  map[string]map[string][]string
+	// byRecord is, per workspace, the profiles by the token ID dbtok's
+	// record knows for their values: looked up once per workspace, not
+	// once per token asked about.
+	recordMu sync.Mutex
+	byRecord map[string]map[string][]string
 }
 
 // indexed is a credential with its workspace's key and its value's digest.
@@ -138,13 +143,30 @@ func (c *Credentials) ProfilesUsing(hostKey, id string) []string {
 	out := append([]string(nil), c.byDigest[hostKey][id]...)
 	if !c.digestIDs(hostKey) && c.record != nil {
 		// Only dbtok's record can tell the other credentials' IDs.
-		for _, cr := range c.on(hostKey) {
-			if known, ok := c.record.Lookup(hostKey, cr.Value.Reveal()); ok && known == id && cr.digest != id {
-				out = append(out, cr.Profile)
-			}
-		}
+		out = append(out, c.recorded(hostKey)[id]...)
 	}
 	return uniqueSorted(out)
+}
+
+// recorded is the workspace's profiles by the token ID dbtok's record
+// knows for their values (where that is not the value's digest).
+func (c *Credentials) recorded(hostKey string) map[string][]string {
+	c.recordMu.Lock()
+	defer c.recordMu.Unlock()
+	if ids, ok := c.byRecord[hostKey]; ok {
+		return ids
+	}
+	ids := map[string][]string{}
+	for _, cr := range c.on(hostKey) {
+		if known, ok := c.record.Lookup(hostKey, cr.Value.Reveal()); ok && known != cr.digest {
+			ids[known] = append(ids[known], cr.Profile)
+		}
+	}
+	if c.byRecord == nil {
+		c.byRecord = map[string]map[string][]string{}
+	}
+	c.byRecord[hostKey] = ids
+	return ids
 }
 
 // IDFor is the ID of the token profile signs in with on the workspace.

@@ -259,6 +259,13 @@ func auditRun(ctx context.Context, opts *Options) error {
 			}
 		}
 		creds = opts.Credentials(nil, opened...)
+		// A listing proves whether the workspace derives IDs from values:
+		// then a profile's token is known by its digest, at once.
+		for _, o := range outcomes {
+			if o.err == nil {
+				creds.Learn(o.audited.ws.Key(), o.audited.tokens)
+			}
+		}
 	}
 	e := evaluation{opts: opts, res: res, creds: creds, now: now, seenToken: map[string]string{}, seenFinding: map[string]bool{}}
 	audited := 0
