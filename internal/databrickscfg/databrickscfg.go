@@ -125,6 +125,11 @@ func Load(path string) (*File, error) {
 // Parse reads a config file's contents as the SDK would; path is for
 // messages. A rotation parses the file as read under its lock.
 func Parse(path string, raw []byte) (*File, error) {
+	// Checked first: the INI parser takes much of a binary file without
+	// complaint, and would then report a garbled file as empty.
+	if !isText(raw) {
+		return nil, fmt.Errorf("cannot parse config file %s: it is not a text file", path)
+	}
 	v := viper.NewWithOptions(viper.WithCodecRegistry(codecRegistry()))
 	v.SetConfigType("ini")
 	if err := v.ReadConfig(bytes.NewReader(raw)); err != nil {
@@ -150,7 +155,7 @@ func Parse(path string, raw []byte) (*File, error) {
 // describeParseError locates the first line the INI parser cannot accept.
 // The parser's own message quotes the line, which may hold a secret.
 func describeParseError(raw []byte) string {
-	if !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
+	if !isText(raw) {
 		return "it is not a text file"
 	}
 	for i, line := range strings.Split(string(raw), "\n") {
@@ -167,6 +172,9 @@ func describeParseError(raw []byte) string {
 	}
 	return "it is not in INI format"
 }
+
+// isText reports whether raw can be a config file: UTF-8 without NULs.
+func isText(raw []byte) bool { return utf8.Valid(raw) && bytes.IndexByte(raw, 0) < 0 }
 
 // kind names a file type for messages.
 func kind(m fs.FileMode) string {
