@@ -36,7 +36,11 @@ type Credentials struct {
 	// workspace would otherwise hash and compare 500 x 500 values.
 	indexOnce sync.Once
 	byHost    map[string][]indexed
-	byDigest  map[string]map[string][]string
+	// anyHost is the profiles by their value's digest, whatever host they
+	// name: one workspace is often reached under several names (a vanity
+	// name and dbc-..., PrivateLink, localhost and 127.0.0.1), and a
+	// value's digest names its token wherever the profile points.
+	anyHost map[string][]string
 	// byRecord is, per workspace, the profiles by the token ID dbtok's
 	// record knows for their values: looked up once per workspace, not
 	// once per token asked about.
@@ -58,14 +62,11 @@ func NewCredentials(all []Credential, rec Record) *Credentials {
 func (c *Credentials) index() {
 	c.indexOnce.Do(func() {
 		c.byHost = map[string][]indexed{}
-		c.byDigest = map[string]map[string][]string{}
+		c.anyHost = map[string][]string{}
 		for _, cr := range c.all {
 			hk, d := HostKey(cr.Host), cr.Value.Digest()
+			c.anyHost[d] = append(c.anyHost[d], cr.Profile)
 			c.byHost[hk] = append(c.byHost[hk], indexed{Credential: cr, digest: d})
-			if c.byDigest[hk] == nil {
-				c.byDigest[hk] = map[string][]string{}
-			}
-			c.byDigest[hk][d] = append(c.byDigest[hk][d], cr.Profile)
 		}
 	})
 }
@@ -138,9 +139,12 @@ func (c *Credentials) idOf(hostKey string, cr indexed) (string, bool) {
 }
 
 // ProfilesUsing names, sorted, what signs in with token id on the workspace.
+// An ID that is the digest of any profile's value is that profile's token,
+// whichever name of the workspace the profile uses: two values cannot share
+// a digest, so the match across hosts cannot be wrong.
 func (c *Credentials) ProfilesUsing(hostKey, id string) []string {
 	c.index()
-	out := append([]string(nil), c.byDigest[hostKey][id]...)
+	out := append([]string(nil), c.anyHost[id]...)
 	if !c.digestIDs(hostKey) && c.record != nil {
 		// Only dbtok's record can tell the other credentials' IDs.
 		out = append(out, c.recorded(hostKey)[id]...)
@@ -193,16 +197,31 @@ func (c *Credentials) Unidentified(hostKey string) []string {
 	return uniqueSorted(out)
 }
 
-// SameValue names the profiles of a workspace whose token has the given
-// value, which must be updated together when it is replaced.
-func (c *Credentials) SameValue(hostKey string, value Secret) []string {
-	var out []string
-	for _, cr := range c.on(hostKey) {
-		if cr.Value.Reveal() == value.Reveal() {
-			out = append(out, cr.Profile)
-		}
+// Undelivered is the target by which a new token that was not delivered
+// is revoked again. On a workspace known to derive IDs from values, the
+// token's ID is its value's digest, whatever the answer that created it
+// said; and the target names what signs in with that ID, so that a
+// confused or hostile answer can never get a profile's own token revoked
+// in the new one's place (RevokeUndelivered refuses then).
+func (c *Credentials) Undelivered(t Target, value Secret) Target {
+	if c == nil {
+		return t
 	}
-	return uniqueSorted(out)
+	key := t.Place.Key()
+	if d := value.Digest(); c.digestIDs(key) && t.Token.ID != d {
+		t.Token.ID = d
+	}
+	t.SignsIn = c.ProfilesUsing(key, t.Token.ID)
+	return t
+}
+
+// SameValue names the profiles whose token has the given value, which
+// must be updated together when it is replaced. A value is one token, so
+// this holds whichever name of the workspace a profile uses; hostKey is
+// kept for callers that speak of one workspace.
+func (c *Credentials) SameValue(_ string, value Secret) []string {
+	c.index()
+	return uniqueSorted(append([]string(nil), c.anyHost[value.Digest()]...))
 }
 
 func uniqueSorted(in []string) []string {

@@ -81,7 +81,19 @@ func shellQuote(s string) string {
 // so that no live token is left that the user never received. It returns
 // cause, extended with what became of the token and, when given, kept:
 // what the user still holds.
+//
+// t should come from Credentials.Undelivered: when the ID the workspace
+// gave the new token is one that something signs in with, nothing is
+// revoked, since the answer cannot be trusted to name the new token.
 func RevokeUndelivered(ctx context.Context, cause error, t Target, hint, kept string) error {
+	if len(t.SignsIn) > 0 {
+		msg := fmt.Sprintf("%v; the workspace named the new token %s, but that is the token %s, so it was not revoked: the new token (comment %q) is live and was never delivered; find it with `dbtok list%s` and revoke it",
+			cause, t.Token.ID, SignsIn(t.SignsIn), t.Token.Comment, t.Place.ProfileFlag())
+		if kept != "" {
+			msg += "; " + kept
+		}
+		return failure.Wrap(msg, cause)
+	}
 	ctx, cancel := CleanupContext(ctx, cause)
 	defer cancel()
 	if err := t.Scope.Revoke(ctx, t.API, t.Token.ID); err != nil {

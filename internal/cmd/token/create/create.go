@@ -154,7 +154,7 @@ func createRun(ctx context.Context, opts *Options) error {
 	value := created.Value.Reveal()
 	// stderr must never show it, whatever goes wrong from here.
 	redact.Add(value)
-	target := tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: scope, Token: created.Token}
+	target := opts.Credentials(nil, ws).Undelivered(tokens.Target{Place: ws.Place, API: ws.Tokens, Scope: scope, Token: created.Token}, created.Value)
 
 	if err := delivery.All(ctx, dests, delivery.Item{Value: created.Value, Token: created.Token, Place: ws.Place}); err != nil {
 		return undelivered(ctx, ws, target, delivery.Reached(err), err)

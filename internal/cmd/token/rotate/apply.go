@@ -62,6 +62,7 @@ func rotateRun(ctx context.Context, opts *Options) error {
 	creds := opts.Credentials(cfg, opened...)
 	for _, j := range pending(js) {
 		creds.Learn(j.ws.Key(), j.listed)
+		j.creds = creds
 	}
 	for _, j := range pending(js) {
 		j.err = j.selectOld(ctx, opts, creds)
@@ -414,10 +415,11 @@ func (j *job) revokeOld(ctx context.Context, opts *Options) {
 // undo revokes a new token that was created but not delivered, and says
 // what the user still holds.
 func (j *job) undo(ctx context.Context, cause error) error {
-	t := j.created.Token
+	created := j.created
 	j.created = nil
 	scope := tokens.Scope{AllUsers: j.owner != nil}
-	return tokens.RevokeUndelivered(ctx, cause, tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Scope: scope, Token: t}, j.ws.CredentialsHint(), kept(j.old))
+	t := j.creds.Undelivered(tokens.Target{Place: j.ws.Place, API: j.ws.Tokens, Scope: scope, Token: created.Token}, created.Value)
+	return tokens.RevokeUndelivered(ctx, cause, t, j.ws.CredentialsHint(), kept(j.old))
 }
 
 func kept(old []tokens.Token) string {

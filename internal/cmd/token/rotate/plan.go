@@ -47,6 +47,9 @@ type job struct {
 	created *tokens.Created
 	revoked []string
 	failed  map[string]error
+	// creds is what signs in with which token, for the checks before a
+	// new token that was not delivered is revoked again.
+	creds   *tokens.Credentials
 	err     error  // the step that stopped this rotation
 	skipped string // why nothing was done here, when that is no failure
 	// notDue says why a conditional rotation left the old token alone
