@@ -70,9 +70,11 @@ func (p *Pipe) Deliver(ctx context.Context, item Item) error {
 		"DBTOK_PROFILE="+item.Place.Profile,
 		"DBTOK_EXPIRY_TIME="+expires,
 	)
+	ownGroup(cmd)
 	// A background child that keeps the output pipes open must not keep
-	// dbtok waiting past the deadline.
-	cmd.WaitDelay = 2 * time.Second
+	// dbtok waiting: after a signal, the clean-up (revoking the token
+	// nobody received) must run well within the two seconds root allows.
+	cmd.WaitDelay = 500 * time.Millisecond
 	err := cmd.Run()
 	if s := strings.TrimRight(out.String(), "\n"); s != "" {
 		fmt.Fprintln(p.output, redact.String(s))
