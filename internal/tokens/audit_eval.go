@@ -22,6 +22,10 @@ type AuditTarget struct {
 	// SignsIn names the profiles that sign in with a token, so that the
 	// advice for such a token keeps them working; nil when unknown.
 	SignsIn func(tokenID string) []string
+	// Me is the user name the listing signed in as, with AllUsers: the
+	// advice for the caller's own tokens is a command the caller runs,
+	// and for others' tokens one an admin can run. Empty when unknown.
+	Me string
 }
 
 // Audit checks one workspace against the policy at now. Every finding is
@@ -244,9 +248,13 @@ func (a *auditor) replace(t *Token, owner, what string) (advice, command string)
 		return fmt.Sprintf("%s in with it: replace it with %s and update the profile.", signIn(ps), what),
 			"dbtok rotate -p " + ps[0] + " --update-profile" + life
 	}
-	if a.AllUsers {
-		return fmt.Sprintf("Its owner%s replaces it with %s by running the command; a workspace admin can also revoke it: dbtok revoke --all-users %s%s.", named(owner), what, t.ID, a.Place.ProfileFlag()),
-			"dbtok rotate --token-id " + t.ID + life
+	switch a.whose(t) {
+	case ownedByServicePrincipal:
+		return fmt.Sprintf("Replace it with %s: the command makes a new token for the service principal%s; deliver it where the old one is used.", what, named(owner)),
+			"dbtok rotate --all-users --token-id " + t.ID + life + a.Place.ProfileFlag()
+	case ownedByOtherUser:
+		return fmt.Sprintf("Only its owner%s can replace it with %s (`dbtok rotate --token-id %s%s`); as an admin, revoke it with the command once the owner has a new one.", named(owner), what, t.ID, life),
+			a.adminRevoke(t)
 	}
 	return fmt.Sprintf("Replace it with %s.", what), "dbtok rotate --token-id " + t.ID + life + a.Place.ProfileFlag()
 }
@@ -257,9 +265,13 @@ func (a *auditor) rotate(t *Token, owner, why string) (advice, command string) {
 		return fmt.Sprintf("%s; %s in with it, so update the profile too.", why, lowerFirst(signIn(ps))),
 			"dbtok rotate -p " + ps[0] + " --update-profile"
 	}
-	if a.AllUsers {
-		return fmt.Sprintf("%s: its owner%s runs the command and delivers the new token where the old one is used.", why, named(owner)),
-			"dbtok rotate --token-id " + t.ID
+	switch a.whose(t) {
+	case ownedByServicePrincipal:
+		return why + ": the command makes a new token for the service principal" + named(owner) + "; deliver it where the old one is used.",
+			"dbtok rotate --all-users --token-id " + t.ID + a.Place.ProfileFlag()
+	case ownedByOtherUser:
+		return fmt.Sprintf("%s: only its owner%s can replace it (`dbtok rotate --token-id %s`); as an admin, revoke it with the command once the owner has a new one.", why, named(owner), t.ID),
+			a.adminRevoke(t)
 	}
 	return why + ", and deliver the new token where the old one is used.", "dbtok rotate --token-id " + t.ID + a.Place.ProfileFlag()
 }
@@ -279,11 +291,57 @@ func (a *auditor) keepAlive(t *Token, owner string, at time.Time) (advice, comma
 		return fmt.Sprintf("%s in with it: any request with it before %s resets the clock.", signIn(ps), day(at)),
 			"dbtok list -p " + ps[0]
 	}
-	if a.AllUsers {
-		return fmt.Sprintf("Whatever depends on it breaks when it is revoked: its owner%s uses it before %s, or replaces it now with the command.", named(owner), day(at)),
-			"dbtok rotate --token-id " + t.ID
+	switch a.whose(t) {
+	case ownedByServicePrincipal:
+		return fmt.Sprintf("Whatever depends on it breaks when it is revoked: use it before %s, or replace it now with the command (a new token for the service principal%s).", day(at), named(owner)),
+			"dbtok rotate --all-users --token-id " + t.ID + a.Place.ProfileFlag()
+	case ownedByOtherUser:
+		return fmt.Sprintf("Whatever depends on it breaks when it is revoked: its owner%s uses it before %s, or replaces it now (`dbtok rotate --token-id %s`); the command shows it.", named(owner), day(at), t.ID),
+			"dbtok view --all-users " + t.ID + a.Place.ProfileFlag()
 	}
 	return fmt.Sprintf("Use it before %s, or replace it now.", day(at)), "dbtok rotate --token-id " + t.ID + a.Place.ProfileFlag()
+}
+
+// ownership is whose token a finding is about, as far as the commands
+// the advice gives are concerned.
+type ownership int
+
+const (
+	ownedByCaller ownership = iota // or unknown: the caller's commands apply
+	ownedByServicePrincipal
+	ownedByOtherUser
+)
+
+// whose tells, for an admin listing, whether t is the caller's, a service
+// principal's (an admin rotates it through token management) or another
+// user's (only that user can replace it). Without an admin listing every
+// token listed is the caller's.
+func (a *auditor) whose(t *Token) ownership {
+	if !a.AllUsers || t.Owner == nil {
+		return ownedByCaller
+	}
+	o := t.Owner
+	if o.Resolved != nil && o.Resolved.Kind == ServicePrincipal {
+		return ownedByServicePrincipal
+	}
+	name := o.CreatedByUsername
+	if o.Resolved != nil {
+		name = o.Resolved.Name
+	} else if o.OwnerID != 0 && o.OwnerID != o.CreatedByID {
+		name = "" // an on-behalf-of token whose owner was not looked up
+	}
+	if a.Me != "" && name != "" && strings.EqualFold(name, a.Me) {
+		return ownedByCaller
+	}
+	if a.Me == "" && name == "" {
+		return ownedByCaller
+	}
+	return ownedByOtherUser
+}
+
+// adminRevoke is the command with which an admin revokes t.
+func (a *auditor) adminRevoke(t *Token) string {
+	return "dbtok revoke --all-users " + t.ID + a.Place.ProfileFlag()
 }
 
 // signIn is "Profile a signs" or "Profiles a and b sign".

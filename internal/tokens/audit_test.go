@@ -165,9 +165,23 @@ func TestAuditAdvice(t *testing.T) {
 	if own.Command != "dbtok rotate --token-id f0f0f0f0f0f0 --lifetime 30d -p prod" {
 		t.Errorf("own: %q", own.Command)
 	}
-	admin := find(t, audit(t, AuditTarget{Tokens: []Token{used(forever, "bob", dayLen)}, AllUsers: true}, p), RuleNoExpiry)
-	if admin.Command != "dbtok rotate --token-id f0f0f0f0f0f0 --lifetime 30d" || !strings.Contains(admin.Advice, "owner (bob)") || !strings.Contains(admin.Advice, "dbtok revoke --all-users f0f0f0f0f0f0 -p prod") {
-		t.Errorf("all users: %q / %q", admin.Command, admin.Advice)
+	// An admin's listing: every command given is one the admin can run
+	// through the profile. Another user's token can only be replaced by
+	// that user (said), and revoked by the admin (the command).
+	admin := find(t, audit(t, AuditTarget{Tokens: []Token{used(forever, "bob", dayLen)}, AllUsers: true, Me: "alice"}, p), RuleNoExpiry)
+	if admin.Command != "dbtok revoke --all-users f0f0f0f0f0f0 -p prod" || !strings.Contains(admin.Advice, "owner (bob)") || !strings.Contains(admin.Advice, "`dbtok rotate --token-id f0f0f0f0f0f0 --lifetime 30d`") {
+		t.Errorf("all users, bob's token: %q / %q", admin.Command, admin.Advice)
+	}
+	mine := find(t, audit(t, AuditTarget{Tokens: []Token{used(forever, "Alice", dayLen)}, AllUsers: true, Me: "alice"}, p), RuleNoExpiry)
+	if mine.Command != "dbtok rotate --token-id f0f0f0f0f0f0 --lifetime 30d -p prod" {
+		t.Errorf("all users, the admin's own token: %q", mine.Command)
+	}
+	sp := used(forever, "alice", dayLen)
+	sp.Owner.OwnerID = 7
+	sp.Owner.Resolved = &Identity{Principal: Principal{Kind: ServicePrincipal, Name: "6f1c"}, ID: 7, DisplayName: "etl"}
+	obo := find(t, audit(t, AuditTarget{Tokens: []Token{sp}, AllUsers: true, Me: "alice"}, p), RuleNoExpiry)
+	if obo.Command != "dbtok rotate --all-users --token-id f0f0f0f0f0f0 --lifetime 30d -p prod" {
+		t.Errorf("all users, a service principal's token: %q", obo.Command)
 	}
 	// A token a profile signs in with is replaced through the profile, or
 	// the profile would stop working.

@@ -210,6 +210,8 @@ type audited struct {
 	ws       *workspace.Workspace
 	tokens   []tokens.Token
 	settings *tokens.Settings
+	// me is the user name the profile signs in as (--all-users only).
+	me string
 	// settingsErr says why the settings could not be read (no right to).
 	settingsErr error
 }
@@ -320,7 +322,7 @@ type evaluation struct {
 func (e *evaluation) workspace(a audited) {
 	opts, res := e.opts, e.res
 	key := a.ws.Key()
-	target := tokens.AuditTarget{Place: a.ws.Place, Tokens: a.tokens, AllUsers: opts.AllUsers, Settings: a.settings}
+	target := tokens.AuditTarget{Place: a.ws.Place, Tokens: a.tokens, AllUsers: opts.AllUsers, Settings: a.settings, Me: a.me}
 	if e.creds != nil {
 		// Read-only: a profile's token is matched by its digest, or by
 		// dbtok's record where IDs are not digests. (No Learn: an audit
@@ -398,6 +400,11 @@ func fetch(ctx context.Context, opts *Options, profile string) (audited, error) 
 		}
 	}
 	a := audited{ws: ws, tokens: listed}
+	if opts.AllUsers {
+		// Whose tokens are the caller's own decides which advice commands
+		// the caller can run (one request; unknown if it fails).
+		a.me, _ = ws.Tokens.WhoAmI(ctx)
+	}
 	if ws.Settings == nil {
 		return a, nil
 	}
