@@ -69,11 +69,22 @@ func EnumFlag(cmd *cobra.Command, p *string, name, def string, values []string, 
 // persistent flags), with a shorthand and optional descriptions of the
 // values for completion.
 func PersistentEnumFlag(cmd *cobra.Command, fs *pflag.FlagSet, p *string, name, short, def string, values []string, help map[string]string, usage string) {
+	PersistentEnumFlagOffering(cmd, fs, p, name, short, def, values, help, usage, nil)
+}
+
+// PersistentEnumFlagOffering is PersistentEnumFlag whose completion offers
+// only offered(c) for the command c being completed (a persistent flag
+// some of whose values only some subcommands accept); nil offers all.
+func PersistentEnumFlagOffering(cmd *cobra.Command, fs *pflag.FlagSet, p *string, name, short, def string, values []string, help map[string]string, usage string, offered func(*cobra.Command) []string) {
 	*p = def
 	fs.VarP(&enumValue{p: p, name: name, values: values}, name, short, fmt.Sprintf("%s: {%s}", usage, strings.Join(values, "|")))
-	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	_ = cmd.RegisterFlagCompletionFunc(name, func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		vs := values
+		if offered != nil {
+			vs = offered(c)
+		}
 		var out []string
-		for _, v := range values {
+		for _, v := range vs {
 			out = append(out, Candidate(v, help[v]))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp

@@ -69,10 +69,20 @@ func (f *Factory) CompleteTokenIDs(cmd *cobra.Command, args []string, toComplete
 	for _, a := range args {
 		given[a] = true
 	}
+	// A token a profile signs in with is refused by revoke without
+	// --include-own and by rotate without --update-profile or --keep-old:
+	// not offered then. (By digest, from the config file: no network.)
+	var creds *tokens.Credentials
+	if fl := cmd.Flags(); fl.Lookup("include-own") != nil && !fl.Changed("include-own") && !fl.Changed("update-profile") && !fl.Changed("keep-old") {
+		creds = f.Credentials(nil)
+	}
 	now := f.Now()
 	var out []string
 	for _, t := range f.completionTokens(all) {
 		if given[t.ID] || !strings.HasPrefix(t.ID, toComplete) {
+			continue
+		}
+		if creds != nil && len(creds.ProfilesUsing("", t.ID)) > 0 {
 			continue
 		}
 		desc := t.Comment

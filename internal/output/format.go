@@ -48,6 +48,18 @@ func Formats() []string {
 	return names
 }
 
+// FormatsFor lists the -o values a command accepts: every general format
+// and those reserved for commands it names in renders (e.g. "sarif").
+func FormatsFor(renders []string) []string {
+	var names []string
+	for _, f := range formats {
+		if f.only == "" || slices.Contains(renders, f.name) {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
 // FormatHelp describes the formats for --help and completion.
 func FormatHelp() map[string]string {
 	m := map[string]string{}

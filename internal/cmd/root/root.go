@@ -193,7 +193,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&g.Profile, "profile", "p", "", "the `PROFILE` of the config file to use (default: $DATABRICKS_CONFIG_PROFILE, then the file's default_profile, then DEFAULT)")
 	pf.StringVar(&g.ConfigFile, "config-file", "", "the Databricks config `FILE` (default: $DATABRICKS_CONFIG_FILE, then ~/.databrickscfg)")
 	var format string
-	cmdutil.PersistentEnumFlag(cmd, pf, &format, "output", "o", "", output.Formats(), output.FormatHelp(), "output `FORMAT` (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)")
+	cmdutil.PersistentEnumFlagOffering(cmd, pf, &format, "output", "o", "", output.Formats(), output.FormatHelp(), "output `FORMAT` (default: $DBTOK_OUTPUT, the config file, then table on a terminal and json otherwise)",
+		func(c *cobra.Command) []string {
+			return output.FormatsFor(strings.Fields(c.Annotations[cmdutil.FormatsAnnotation]))
+		})
 	pf.String("timeout", cmdutil.DefaultTimeout.String(), "give up waiting on a workspace after this `DURATION`, per request; also $DBTOK_TIMEOUT or the config file")
 	pf.BoolVar(&g.Absolute, "absolute", false, "show times as dates (RFC 3339) on a terminal too, not as \"3d ago\"")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
