@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbtok/dbtok/internal/emulator"
 	"github.com/dbtok/dbtok/internal/testtool"
+	"github.com/dbtok/dbtok/internal/tokens"
 )
 
 // completeIn asks shell for the completions of line (which ends where TAB
@@ -78,9 +79,17 @@ func TestShellCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every token but the one the profile signs in with, which revoke
+	// refuses without --include-own and so is not offered.
 	var ids []string
+	signsIn := tokens.NewSecret(scriptUsers[0].Token).Digest()
 	for _, tok := range srv.Tokens("alice") {
-		ids = append(ids, tok.TokenID)
+		if tok.TokenID != signsIn {
+			ids = append(ids, tok.TokenID)
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatal("the workspace holds no token to offer")
 	}
 	scripts := map[string]string{"bash": "dbtok.bash", "bash-alone": "dbtok.bash", "zsh": "_dbtok", "fish": "dbtok.fish"}
 	for shell, file := range scripts {

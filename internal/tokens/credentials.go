@@ -215,13 +215,33 @@ func (c *Credentials) Undelivered(t Target, value Secret) Target {
 	return t
 }
 
-// SameValue names the profiles whose token has the given value, which
-// must be updated together when it is replaced. A value is one token, so
-// this holds whichever name of the workspace a profile uses; hostKey is
-// kept for callers that speak of one workspace.
-func (c *Credentials) SameValue(_ string, value Secret) []string {
+// SameValue names the profiles of a workspace (by its host) whose token
+// has the given value, which are updated together when it is replaced.
+// A profile that holds the value under another host name is protected
+// (ProfilesUsing) but not rewritten: dbtok cannot tell whether that name
+// is the same workspace, so it is named for the user to update (Elsewhere).
+func (c *Credentials) SameValue(hostKey string, value Secret) []string {
+	var out []string
+	d := value.Digest()
+	for _, cr := range c.on(hostKey) {
+		if cr.digest == d {
+			out = append(out, cr.Profile)
+		}
+	}
+	return uniqueSorted(out)
+}
+
+// Elsewhere names the profiles that sign in with token id under a host
+// name other than hostKey, with the host each names.
+func (c *Credentials) Elsewhere(hostKey, id string) []Credential {
 	c.index()
-	return uniqueSorted(append([]string(nil), c.anyHost[value.Digest()]...))
+	var out []Credential
+	for _, cr := range c.all {
+		if HostKey(cr.Host) != hostKey && cr.Value.Digest() == id {
+			out = append(out, cr)
+		}
+	}
+	return out
 }
 
 func uniqueSorted(in []string) []string {

@@ -12,8 +12,7 @@ import (
 )
 
 // One workspace is often reached under two names. A profile's token is
-// its own by digest whichever name the profile uses, and a value held
-// under both names is updated under both.
+// its own by digest whichever name the profile uses.
 func TestCredentialsAcrossHostNames(t *testing.T) {
 	own, alias := tokens.NewSecret("dapi-own"), tokens.NewSecret("dapi-alias")
 	creds := tokens.NewCredentials([]tokens.Credential{
@@ -28,8 +27,13 @@ func TestCredentialsAcrossHostNames(t *testing.T) {
 	if got := creds.ProfilesUsing(key, own.Digest()); !slices.Equal(got, []string{"DEFAULT", "again"}) {
 		t.Errorf("ProfilesUsing(own token) = %v, want [DEFAULT again]", got)
 	}
-	if got := creds.SameValue(key, own); !slices.Equal(got, []string{"DEFAULT", "again"}) {
-		t.Errorf("SameValue = %v, want both profiles that hold the value", got)
+	// Rewritten together: only under the same host name, which cannot be
+	// another workspace; the other is named for the user.
+	if got := creds.SameValue(key, own); !slices.Equal(got, []string{"DEFAULT"}) {
+		t.Errorf("SameValue = %v, want [DEFAULT]", got)
+	}
+	if got := creds.Elsewhere(key, own.Digest()); len(got) != 1 || got[0].Profile != "again" {
+		t.Errorf("Elsewhere = %v, want the profile again", got)
 	}
 	if got := creds.ProfilesUsing(key, tokens.NewSecret("dapi-other").Digest()); got != nil {
 		t.Errorf("a token nobody signs in with is used by %v", got)

@@ -130,8 +130,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			DATABRICKS_HOST and DATABRICKS_TOKEN work without any config file.
 
 			Output is a table on a terminal and JSON otherwise (-o to choose).
-			A token's value is only ever written to stdout or to the file named
-			by --out.
+			A token's value goes only where you send it: stdout, the file named
+			by --out, the command named by --pipe-to, the secret named by
+			--to-secret, or the profiles rotate --update-profile rewrites.
 
 			Exit codes: 0 ok, 1 API or other error, 2 usage or configuration
 			error, 3 authentication or permission, 4 not found, 5 a check
@@ -229,7 +230,38 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(completion.NewCmdCompletion(f))
 	cmd.AddCommand(completion.NewCmdRefresh(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
+	cmd.SetHelpCommand(newCmdHelp())
 	return cmd
+}
+
+// newCmdHelp is `dbtok help [command]`. Unlike cobra's own, an unknown
+// topic is a usage error (exit 2), as with gh, rather than the root help
+// and exit 0, which a script would take for success.
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			target, _, err := c.Root().Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []string
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cmdutil.Candidate(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return failure.Usagef("unknown help topic %q: run `dbtok --help` for the list of commands", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	}
 }
 
 // reportError prints err as one line and returns the exit code.

@@ -184,8 +184,21 @@ func protect(opts *Options, js []*job, creds *tokens.Credentials) *tokens.Plan {
 		}
 		if opts.UpdateProfile {
 			holders := append([]string{j.profile}, j.holders...)
-			holders = append(holders, signers...)
 			holders = append(holders, creds.SameValue(j.ws.Key(), j.current)...)
+			// A profile that holds the old token under another host name
+			// is not rewritten: that name may be another workspace.
+			elsewhere := map[string]bool{}
+			for _, t := range j.old {
+				for _, cr := range creds.Elsewhere(j.ws.Key(), t.ID) {
+					elsewhere[cr.Profile] = true
+					opts.IO.Warnf("profile %s holds the token being replaced under another host name (%s); it is not rewritten, since dbtok cannot tell that it is the same workspace: update it yourself once the rotation is done", cr.Profile, cr.Host)
+				}
+			}
+			for _, p := range signers {
+				if !elsewhere[p] {
+					holders = append(holders, p)
+				}
+			}
 			slices.Sort(holders)
 			j.holders = slices.Compact(holders)
 		}
