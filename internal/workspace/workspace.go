@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,6 +114,12 @@ func Open(opts Options) (*Workspace, error) {
 	// default credentials".
 	if profile != "" || !configuredByEnv() {
 		f, p, err := checkConfigFile(path, profile, opts.File, opts.Warn)
+		var cfgErr *failure.ConfigError
+		if errors.As(err, &cfgErr) && opts.Profile == "" && profile != "" && strings.HasPrefix(cfgErr.Msg, "profile "+strconv.Quote(profile)+" not found") {
+			// A stale export is easy to forget: say where the name came from.
+			q := "profile " + strconv.Quote(profile)
+			return nil, &failure.ConfigError{Msg: q + " (from DATABRICKS_CONFIG_PROFILE)" + strings.TrimPrefix(cfgErr.Msg, q) + "; unset the variable or pass --profile"}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -464,8 +464,15 @@ func summarize(opts *Options, js []*job) error {
 			done = true
 			for _, id := range slices.Sorted(maps.Keys(j.failed)) {
 				err := j.failed[id]
-				e := failure.Wrapf(err, "the new token %s is in place, but the old token %s could not be revoked (%s); it still works: revoke it with `%s %s%s`",
-					j.created.Token.ID, id, failure.Cause(err, j.ws.CredentialsHint()), opts.scope().RevokeCommand(), id, j.ws.ProfileFlag())
+				state := "it still works"
+				var apiErr *failure.APIError
+				if errors.As(err, &apiErr) && apiErr.MaybeApplied {
+					// The request reached the workspace and got no clear
+					// answer: the revocation may have happened.
+					state = "it may have been revoked or may still work (the workspace gave no clear answer)"
+				}
+				e := failure.Wrapf(err, "the new token %s is in place, but the old token %s could not be revoked (%s); %s: revoke it with `%s %s%s`",
+					j.created.Token.ID, id, failure.Cause(err, j.ws.CredentialsHint()), state, opts.scope().RevokeCommand(), id, j.ws.ProfileFlag())
 				opts.IO.Errorf("%v", e)
 				if first == nil {
 					first = e
