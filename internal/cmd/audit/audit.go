@@ -356,7 +356,10 @@ func (e *evaluation) workspace(a audited) {
 	}
 	ws := workspaceJSON{Profile: a.ws.Profile, Host: a.ws.Host, AllUsers: opts.AllUsers, Tokens: fresh, LastUseChecked: opts.AllUsers, SettingsChecked: a.settings != nil}
 	if a.settings != nil {
-		ws.Settings = &settingsJSON{MaxTokenLifetimeDays: a.settings.MaxLifetimeDays, TokensEnabled: a.settings.Enabled}
+		ws.Settings = &settingsJSON{TokensEnabled: a.settings.Enabled}
+		if d := a.settings.MaxLifetimeDays; d > 0 {
+			ws.Settings.MaxTokenLifetimeDays = &d
+		}
 	}
 	if a.settingsErr != nil {
 		msg := fmt.Sprintf("cannot read the token settings of %s (%v): the workspace settings rules were not checked there", a.ws.Place, a.settingsErr)

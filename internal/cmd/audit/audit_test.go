@@ -376,7 +376,7 @@ func TestAuditOwnTokens(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 	w := got.Workspaces[0]
-	if w.Profile != "DEFAULT" || w.LastUseChecked || !w.SettingsChecked || w.Settings == nil || w.Settings.MaxTokenLifetimeDays != 0 || w.Error != nil {
+	if w.Profile != "DEFAULT" || w.LastUseChecked || !w.SettingsChecked || w.Settings == nil || w.Settings.MaxTokenLifetimeDays != nil || w.Error != nil {
 		t.Errorf("workspace %+v", w)
 	}
 	if !strings.Contains(e.err.String(), "Note: Last use is only in the admin listing: the unused, never-used and unused-revocation rules were not checked") {

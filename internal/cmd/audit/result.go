@@ -43,7 +43,8 @@ type exemptionJSON struct {
 }
 
 type settingsJSON struct {
-	MaxTokenLifetimeDays int  `json:"max_token_lifetime_days"`
+	// Null when the workspace sets no maximum, as in `dbtok settings`.
+	MaxTokenLifetimeDays *int `json:"max_token_lifetime_days"`
 	TokensEnabled        bool `json:"tokens_enabled"`
 }
 
