@@ -318,13 +318,17 @@ func ownerLong(t tokens.Token) string {
 	return id.Describe()
 }
 
+// scopesLong is a token's scopes in a summary, separated as in `view`.
 func scopesLong(t tokens.Token) string {
 	s := ScopesText(t)
-	if s == "-" {
+	switch {
+	case s == "-":
 		return "all APIs"
+	case len(t.Scopes) > 0:
+		s = strings.Join(t.Scopes, ", ")
 	}
 	if len(t.InferredScopes) > 0 {
-		s += " (inferred: " + strings.Join(t.InferredScopes, ",") + ")"
+		s += " (inferred: " + strings.Join(t.InferredScopes, ", ") + ")"
 	}
 	return s
 }
