@@ -26,6 +26,22 @@ func LooksLikeDate(s string) bool {
 	return err == nil
 }
 
+// DateShaped reports whether s has a date's shape (a four-digit year,
+// then digits and dashes) whatever its values, so that 2026-13-01 can be
+// called an invalid date rather than a duration with an odd unit.
+func DateShaped(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 8 || s[4] != '-' {
+		return false
+	}
+	for _, r := range s {
+		if r != '-' && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseDate accepts YYYY-MM-DD (midnight UTC) and RFC 3339 timestamps.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)

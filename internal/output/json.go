@@ -14,7 +14,13 @@ func renderJSON(out *Rendered, v any, c *Context) error {
 	if c.Filter != nil {
 		return c.Filter.apply(&out.Stdout, v, c)
 	}
-	if err := WriteJSON(&out.Stdout, jsonForm(v)); err != nil {
+	return writeDocument(out, jsonForm(v), c)
+}
+
+// writeDocument writes v as indented JSON to stdout; on a terminal its
+// strings are made safe to show (escapes neutralised), as everywhere.
+func writeDocument(out *Rendered, v any, c *Context) error {
+	if err := WriteJSON(&out.Stdout, v); err != nil {
 		return err
 	}
 	if c.TTY {

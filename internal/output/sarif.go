@@ -75,15 +75,7 @@ func renderSARIF(out *Rendered, v any, c *Context) error {
 	if !ok {
 		return errNoForm("sarif", v)
 	}
-	if err := WriteJSON(&out.Stdout, SARIFReport(s.SARIF())); err != nil {
-		return err
-	}
-	if c.TTY {
-		b := sanitizeJSON(out.Stdout.Bytes())
-		out.Stdout.Reset()
-		out.Stdout.Write(b)
-	}
-	return nil
+	return writeDocument(out, SARIFReport(s.SARIF()), c)
 }
 
 // SARIFReport builds the SARIF document for l with the go-sarif types,

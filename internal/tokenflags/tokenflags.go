@@ -102,7 +102,7 @@ func (f *Filter) Parse(cmd *cobra.Command, now time.Time) (tokens.Filter, error)
 			if err := out.SetCreatedBefore(now.Sub(day)); err != nil {
 				return out, failure.Usagef("--created-before %s is in the future: give a past date, or a duration such as 90d", f.createdBefore)
 			}
-		} else if looksLikeDate(f.createdBefore) {
+		} else if lifetime.DateShaped(f.createdBefore) {
 			// 2026-13-01 is a date that does not exist, not a duration with
 			// an odd unit.
 			return out, failure.Usagef("--created-before %q is not a valid date: give one such as 2026-01-01 (year-month-day), or a duration such as 90d", f.createdBefore)
@@ -412,18 +412,4 @@ func (s *Scopes) Parse(cmd *cobra.Command) ([]string, bool, error) {
 		return nil, false, failure.Usagef("--scope is empty: give scope names such as sql or jobs")
 	}
 	return out, s.autoscope, nil
-}
-
-// looksLikeDate reports whether s has a date's shape (digits and dashes,
-// starting with a four-digit year), whatever its values.
-func looksLikeDate(s string) bool {
-	if len(s) < 8 || s[4] != '-' {
-		return false
-	}
-	for _, r := range s {
-		if r != '-' && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
 }

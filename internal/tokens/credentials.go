@@ -40,7 +40,7 @@ type Credentials struct {
 	// name: one workspace is often reached under several names (a vanity
 	// name and dbc-..., PrivateLink, localhost and 127.0.0.1), and a
 	// value's digest names its token wherever the profile points.
-	anyHost map[string][]string
+	anyHost map[string][]indexed
 	// byRecord is, per workspace, the profiles by the token ID dbtok's
 	// record knows for their values: looked up once per workspace, not
 	// once per token asked about.
@@ -62,11 +62,11 @@ func NewCredentials(all []Credential, rec Record) *Credentials {
 func (c *Credentials) index() {
 	c.indexOnce.Do(func() {
 		c.byHost = map[string][]indexed{}
-		c.anyHost = map[string][]string{}
+		c.anyHost = map[string][]indexed{}
 		for _, cr := range c.all {
 			hk, d := HostKey(cr.Host), cr.Value.Digest()
-			c.anyHost[d] = append(c.anyHost[d], cr.Profile)
 			c.byHost[hk] = append(c.byHost[hk], indexed{Credential: cr, digest: d})
+			c.anyHost[d] = append(c.anyHost[d], indexed{Credential: cr, digest: d})
 		}
 	})
 }
@@ -144,7 +144,10 @@ func (c *Credentials) idOf(hostKey string, cr indexed) (string, bool) {
 // a digest, so the match across hosts cannot be wrong.
 func (c *Credentials) ProfilesUsing(hostKey, id string) []string {
 	c.index()
-	out := append([]string(nil), c.anyHost[id]...)
+	var out []string
+	for _, cr := range c.anyHost[id] {
+		out = append(out, cr.Profile)
+	}
 	if !c.digestIDs(hostKey) && c.record != nil {
 		// Only dbtok's record can tell the other credentials' IDs.
 		out = append(out, c.recorded(hostKey)[id]...)
@@ -236,9 +239,9 @@ func (c *Credentials) SameValue(hostKey string, value Secret) []string {
 func (c *Credentials) Elsewhere(hostKey, id string) []Credential {
 	c.index()
 	var out []Credential
-	for _, cr := range c.all {
-		if HostKey(cr.Host) != hostKey && cr.Value.Digest() == id {
-			out = append(out, cr)
+	for _, cr := range c.anyHost[id] {
+		if HostKey(cr.Host) != hostKey {
+			out = append(out, cr.Credential)
 		}
 	}
 	return out
