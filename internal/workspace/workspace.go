@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -113,13 +112,10 @@ func Open(opts Options) (*Workspace, error) {
 	// included) and reports a missing profile only as "cannot configure
 	// default credentials".
 	if profile != "" || !configuredByEnv() {
-		f, p, err := checkConfigFile(path, profile, opts.File, opts.Warn)
-		var cfgErr *failure.ConfigError
-		if errors.As(err, &cfgErr) && opts.Profile == "" && profile != "" && strings.HasPrefix(cfgErr.Msg, "profile "+strconv.Quote(profile)+" not found") {
-			// A stale export is easy to forget: say where the name came from.
-			q := "profile " + strconv.Quote(profile)
-			return nil, &failure.ConfigError{Msg: q + " (from DATABRICKS_CONFIG_PROFILE)" + strings.TrimPrefix(cfgErr.Msg, q) + "; unset the variable or pass --profile"}
-		}
+		// A name from DATABRICKS_CONFIG_PROFILE is easy to forget in a
+		// stale export: the error says where it came from.
+		fromEnv := opts.Profile == "" && profile != ""
+		f, p, err := checkConfigFile(path, profile, fromEnv, opts.File, opts.Warn)
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +301,7 @@ func configuredByEnv() bool {
 
 // checkConfigFile validates the file and the profile the SDK will use,
 // and returns the file and that profile.
-func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(string)) (*databrickscfg.File, databrickscfg.Profile, error) {
+func checkConfigFile(path, profile string, fromEnv bool, f *databrickscfg.File, warn func(string)) (*databrickscfg.File, databrickscfg.Profile, error) {
 	var none databrickscfg.Profile
 	var err error
 	if f == nil || f.Path != path {
@@ -328,7 +324,7 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	}
 	p, ok := f.Get(name)
 	if !ok {
-		return nil, none, &failure.ConfigError{Msg: missingProfile(f, path, name, profile != "")}
+		return nil, none, &failure.ConfigError{Msg: missingProfile(f, path, name, profile != "", fromEnv)}
 	}
 	if p.Host() == "" {
 		return nil, none, &failure.ConfigError{Msg: fmt.Sprintf("profile %s in %s has no host; add host = https://<your-workspace>", name, path)}
@@ -339,7 +335,7 @@ func checkConfigFile(path, profile string, f *databrickscfg.File, warn func(stri
 	return f, p, nil
 }
 
-func missingProfile(f *databrickscfg.File, path, name string, named bool) string {
+func missingProfile(f *databrickscfg.File, path, name string, named, fromEnv bool) string {
 	if len(f.Profiles) == 0 {
 		return fmt.Sprintf("%s has no profiles; add one, e.g. [DEFAULT] with host and token", path)
 	}
@@ -347,12 +343,16 @@ func missingProfile(f *databrickscfg.File, path, name string, named bool) string
 	if !named {
 		return fmt.Sprintf("no profile selected and %s has no %s profile; pass --profile (available: %s)", path, name, available)
 	}
+	src, fix := "", ""
+	if fromEnv {
+		src, fix = " (from DATABRICKS_CONFIG_PROFILE)", "; unset the variable or pass --profile"
+	}
 	for _, n := range f.Names() {
 		if strings.EqualFold(n, name) {
-			return fmt.Sprintf("profile %q not found in %s: did you mean %q? (profile names are case-sensitive)", name, path, n)
+			return fmt.Sprintf("profile %q%s not found in %s: did you mean %q? (profile names are case-sensitive)%s", name, src, path, n, fix)
 		}
 	}
-	return fmt.Sprintf("profile %q not found in %s; available profiles: %s", name, path, available)
+	return fmt.Sprintf("profile %q%s not found in %s; available profiles: %s%s", name, src, path, available, fix)
 }
 
 func resolveError(err error) error {
